@@ -1,0 +1,59 @@
+# Một Cửa — developer entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.motcua-installed
+SERVICES := gateway catalogue dossier scheduler notification
+INSTALL_SOURCES := proto/pyproject.toml services/platform/pyproject.toml \
+	$(foreach s,$(SERVICES),services/$(s)/pyproject.toml) tools/devstack/pyproject.toml requirements-dev.txt
+EDITABLES := -e ./proto -e './services/platform[embedded,testing]' \
+	$(foreach s,$(SERVICES),-e ./services/$(s)) -e ./tools/devstack -r requirements-dev.txt
+PYTEST_ARGS ?=
+
+.PHONY: help install proto proto-check lint test test-unit run migrate bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): $(INSTALL_SOURCES)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv 2>/dev/null || true
+	@if [ -x $(BIN)/uv ]; then \
+		$(BIN)/uv pip install -q --python $(BIN)/python $(EDITABLES) ; \
+	else \
+		$(BIN)/python -m pip install -q --disable-pip-version-check $(EDITABLES) ; \
+	fi
+	@touch $@
+	@echo "installed into $(VENV)"
+
+install: $(STAMP) ## Create .venv and install every package and test tool (idempotent)
+
+proto: $(STAMP) ## Regenerate the Python code of the contracts in proto/
+	$(BIN)/python tools/gen_proto.py
+
+proto-check: $(STAMP) ## Fail when the generated contract code is stale
+	$(BIN)/python tools/gen_proto.py --check
+
+lint: $(STAMP) ## Static checks (ruff)
+	$(BIN)/ruff check proto/tests services tools tests-e2e
+
+test: $(STAMP) proto-check lint ## Install what is missing and run every test (what CI runs)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP) ## Only the fast unit tests
+	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+run: $(STAMP) ## Start the whole system on this machine (embedded Postgres and broker unless configured)
+	$(BIN)/python -m motcua_devstack run
+
+migrate: $(STAMP) ## Apply every service's migrations (to MOTCUA_DATABASE_URL or the embedded server)
+	$(BIN)/python -m motcua_devstack migrate
+
+bench: $(STAMP) ## Benchmarks: start their own stack and print figures (not part of `make test`)
+	$(BIN)/python -m motcua_devstack bench
+
+clean: ## Remove the virtualenv and caches (keeps .data/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

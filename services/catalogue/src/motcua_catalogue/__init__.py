@@ -1,0 +1,1 @@
+"""Một Cửa catalogue service."""

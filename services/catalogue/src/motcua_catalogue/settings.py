@@ -1,0 +1,10 @@
+"""Settings of the catalogue service (`MOTCUA_*` environment variables)."""
+
+from __future__ import annotations
+
+from motcua_platform.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    grpc_port: int = 50051
+    metrics_port: int = 9151

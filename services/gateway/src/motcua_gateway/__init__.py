@@ -1,0 +1,1 @@
+"""Một Cửa gateway: the public HTTP API, channel webhooks and web pages."""

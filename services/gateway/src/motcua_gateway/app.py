@@ -1,0 +1,123 @@
+"""Wiring of the gateway: FastAPI app, gRPC channels, database pool, probes."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from motcua_gateway import problems
+from motcua_gateway.readiness import ReadinessProbe
+from motcua_gateway.settings import Settings
+from motcua_platform.db import create_pool
+from motcua_platform.grpc_client import open_channel
+from motcua_platform.logging import get_logger
+from motcua_platform.migrations import Track
+from motcua_platform.tracing import extract_context, tracer
+
+NAME = "gateway"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = get_logger(__name__)
+
+HTTP_REQUESTS = Counter("motcua_http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "motcua_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+def tracks() -> list[Track]:
+    return [Track(NAME, MIGRATIONS)]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the FastAPI application; resources open in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(
+            settings.database_url, schema=NAME, max_size=settings.database_pool_size, application_name="motcua-gateway"
+        )
+        channels = {name: open_channel(target) for name, target in settings.grpc_targets().items()}
+        app.state.settings = settings
+        app.state.pool = pool
+        app.state.channels = channels
+        app.state.readiness = ReadinessProbe(
+            pool=pool,
+            bootstrap=settings.kafka_bootstrap,
+            channels=channels,
+            timeout=settings.readiness_timeout_seconds,
+            cache_seconds=settings.readiness_cache_seconds,
+        )
+        log.info("gateway_started", http=f"{settings.http_host}:{settings.http_port}")
+        try:
+            yield
+        finally:
+            for channel in channels.values():
+                await channel.close()
+            await pool.close()
+            log.info("gateway_stopped")
+
+    app = FastAPI(
+        title="Một Cửa API",
+        version="1.0.0",
+        description=(
+            "Public HTTP API of Một Cửa: administrative procedures, dossiers, assisted-help bookings "
+            "and notifications. Errors are `application/problem+json` with a Vietnamese `detail`."
+        ),
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.middleware("http")(_request_context)
+
+    @app.get("/livez", tags=["ops"], summary="Process liveness")
+    async def livez() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: Postgres, broker and every gRPC service reachable")
+    async def readyz(request: Request) -> JSONResponse:
+        readiness = await request.app.state.readiness.check()
+        return JSONResponse(readiness.as_json(), status_code=200 if readiness.ready else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Bind a request id, open a span, write one canonical log line per request."""
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    if len(request_id) > 64 or not request_id.replace("-", "").isalnum():
+        request_id = uuid.uuid4().hex
+    started = time.perf_counter()
+    status = 500
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        with tracer().start_as_current_span(
+            f"{request.method} {request.url.path}", context=extract_context(dict(request.headers))
+        ):
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["X-Request-ID"] = request_id
+            return response
+    finally:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+        HTTP_LATENCY.labels(request.method, route).observe(elapsed)
+        if route not in ("/livez", "/readyz", "/metrics"):
+            log.info("http_request", method=request.method, route=route, status=status,
+                     duration_ms=round(elapsed * 1000, 2))
+        structlog.contextvars.unbind_contextvars("request_id")

@@ -1,0 +1,17 @@
+"""`python -m motcua_notification [serve|migrate|outbox-replay]`."""
+
+from __future__ import annotations
+
+import sys
+
+from motcua_platform.runtime import main as run_main
+
+from motcua_notification.app import build
+
+
+def main() -> int:
+    return run_main(build)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Shared kit of the Một Cửa services. Knows nothing of any domain; imported, never run."""

@@ -1,0 +1,1 @@
+"""Embedded PostgreSQL and Kafka-wire broker for `make run` and the tests."""

@@ -1,0 +1,91 @@
+"""One error base class whose instances carry their own status.
+
+A `MotcuaError` maps to a gRPC status (with `ErrorInfo` and a Vietnamese
+`LocalizedMessage`) in `grpc_server`, and to `application/problem+json` in the
+gateway. Anything else is an internal error: logged with its traceback, never shown.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+#: Domain of every ErrorInfo we emit.
+ERROR_DOMAIN = "motcua.gov.vn"
+
+_HTTP_STATUS = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.FAILED_PRECONDITION: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+    grpc.StatusCode.UNIMPLEMENTED: 501,
+}
+
+
+def http_status_for(code: grpc.StatusCode) -> int:
+    """Return the HTTP status the gateway answers for a gRPC status code."""
+    return _HTTP_STATUS.get(code, 500)
+
+
+class MotcuaError(Exception):
+    """A failure the caller can act on.
+
+    `code` is a stable machine reason (UPPER_SNAKE, e.g. `DOSSIER_NOT_FOUND`),
+    `message` is English for logs and developers, `message_vi` is what a citizen sees.
+    """
+
+    status: grpc.StatusCode = grpc.StatusCode.FAILED_PRECONDITION
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        message_vi: str,
+        *,
+        status: grpc.StatusCode | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.message_vi = message_vi
+        if status is not None:
+            self.status = status
+        self.metadata = dict(metadata or {})
+
+    @property
+    def http_status(self) -> int:
+        return http_status_for(self.status)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.message!r})"
+
+
+class InvalidArgument(MotcuaError):
+    status = grpc.StatusCode.INVALID_ARGUMENT
+
+
+class NotFound(MotcuaError):
+    status = grpc.StatusCode.NOT_FOUND
+
+
+class Conflict(MotcuaError):
+    status = grpc.StatusCode.ALREADY_EXISTS
+
+
+class PreconditionFailed(MotcuaError):
+    status = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class PermissionDenied(MotcuaError):
+    status = grpc.StatusCode.PERMISSION_DENIED
+
+
+class Unavailable(MotcuaError):
+    status = grpc.StatusCode.UNAVAILABLE

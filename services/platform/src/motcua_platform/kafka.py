@@ -1,0 +1,117 @@
+"""Kafka client factories with the safe settings spelled out, and topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from motcua_platform.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = 3
+    replication_factor: int = 1
+    retention_ms: int | None = None
+
+    def new_topic(self) -> NewTopic:
+        configs = {"retention.ms": str(self.retention_ms)} if self.retention_ms else {}
+        return NewTopic(self.name, self.partitions, self.replication_factor, topic_configs=configs)
+
+
+def contract_topics() -> list[TopicSpec]:
+    """Return every topic declared in the contracts' topic registry (`topics.json`)."""
+    registry = json.loads(resources.files("motcua.events.v1").joinpath("topics.json").read_text(encoding="utf-8"))
+    specs = [
+        TopicSpec(t["name"], int(t.get("partitions", 3)), 1, t.get("retention_ms")) for t in registry["topics"]
+    ]
+    for dlt in registry.get("dead_letter_topics", []):
+        name = dlt if isinstance(dlt, str) else dlt["name"]
+        specs.append(TopicSpec(name, 1, 1, None))
+    return specs
+
+
+def make_producer(
+    bootstrap: str,
+    *,
+    idempotence: bool,
+    client_id: str = "motcua",
+    linger_ms: int = 0,
+    **extra: Any,
+) -> AIOKafkaProducer:
+    """Producer with acks=all; idempotence where the broker supports it (not the embedded tansu)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=idempotence,
+        linger_ms=linger_ms,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+        **extra,
+    )
+
+
+def make_consumer(
+    bootstrap: str,
+    *topics: str,
+    group_id: str,
+    client_id: str = "motcua",
+    **extra: Any,
+) -> AIOKafkaConsumer:
+    """Consumer that commits only when told, and starts from the earliest offset of a new group."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **extra,
+    )
+
+
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec], *, timeout: float = 30.0) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Needed because the embedded broker auto-creates unknown topics with a single
+    partition on first produce, which would lose the declared partitioning.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    await asyncio.wait_for(admin.start(), timeout)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if not missing:
+            return []
+        try:
+            await admin.create_topics([s.new_topic() for s in missing])
+        except TopicAlreadyExistsError:
+            pass
+        created = [s.name for s in missing]
+        log.info("topics_created", topics=created)
+        return created
+    finally:
+        await admin.close()
+
+
+async def broker_ping(bootstrap: str, *, timeout: float = 2.0) -> None:
+    """Raise when the broker does not answer a metadata request within `timeout`."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(admin.start(), timeout)
+        await asyncio.wait_for(admin.list_topics(), timeout)
+    except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+        raise ConnectionError(f"broker {bootstrap} unreachable: {type(exc).__name__}") from exc
+    finally:
+        await admin.close()

@@ -1,0 +1,166 @@
+"""structlog JSON logging with personal data masked by a processor.
+
+Masking works on two levels so that nobody has to remember it:
+- keys that name personal data (`phone`, `full_name`, `address`, `email`,
+  `id_number`, ...) are masked whatever their value;
+- every other string value is scanned for phone numbers, e-mail addresses and
+  citizen ID numbers (CCCD 12 digits, CMND 9 digits) and those are masked in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+#: Keys whose values are personal data, compared after lower-casing.
+PERSONAL_KEYS = frozenset(
+    {
+        "phone",
+        "phone_number",
+        "msisdn",
+        "mobile",
+        "name",
+        "full_name",
+        "fullname",
+        "applicant_name",
+        "citizen_name",
+        "display_name",
+        "address",
+        "street",
+        "email",
+        "e_mail",
+        "id_number",
+        "citizen_id",
+        "cccd",
+        "cmnd",
+        "national_id",
+        "identity_number",
+        "date_of_birth",
+        "dob",
+    }
+)
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Vietnamese mobile/landline numbers: 0xxxxxxxxx or +84/84 followed by 9-10 digits,
+# optionally grouped by spaces, dots or dashes.
+_PHONE = re.compile(r"(?<![\w.])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?![\w])")
+# Citizen ID (CCCD, 12 digits) and the older CMND (9 digits).
+_CITIZEN_ID = re.compile(r"(?<![\d.-])(?:\d{12}|\d{9})(?![\d.-])")
+
+
+def mask_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) < 6:
+        return "***"
+    return f"{digits[:3]}{'*' * (len(digits) - 5)}{digits[-2:]}"
+
+
+def mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_name(value: str) -> str:
+    """Keep the first letter of each word: 'Nguyễn Văn An' -> 'N***** V** A*'."""
+    return " ".join(word[:1] + "*" * (len(word) - 1) for word in value.split())
+
+
+def mask_text(value: str) -> str:
+    """Mask every phone number, e-mail address and ID number found in free text."""
+    value = _EMAIL.sub(lambda m: mask_email(m.group(0)), value)
+    value = _CITIZEN_ID.sub(lambda m: "*" * len(m.group(0)), value)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)), value)
+
+
+def _mask_key(key: str, value: Any) -> Any:
+    lowered = key.lower()
+    if value is None or value == "":
+        return value
+    if not isinstance(value, str):
+        return "***"
+    if "phone" in lowered or lowered == "msisdn" or lowered == "mobile":
+        return mask_phone(value)
+    if "email" in lowered:
+        return mask_email(value)
+    if "name" in lowered:
+        return mask_name(value)
+    return "***"
+
+
+def mask_value(key: str, value: Any) -> Any:
+    """Mask one value in the context of its key, recursing into containers."""
+    if key.lower() in PERSONAL_KEYS:
+        return _mask_key(key, value)
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, Mapping):
+        return {k: mask_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(key, v) for v in value]
+    return value
+
+
+def mask_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: mask personal data in every key and value of a log event."""
+    for key in list(event_dict):
+        event_dict[key] = mask_value(key, event_dict[key])
+    return event_dict
+
+
+def _add_trace_ids(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    from motcua_platform.tracing import add_trace_ids
+
+    return add_trace_ids(logger, method, event_dict)  # type: ignore[arg-type]
+
+
+def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -> None:
+    """Configure structlog and the stdlib root logger once per process.
+
+    Every line is one JSON object with `service`, `level`, `timestamp`, the
+    bound context (request id, trace id, ...) and personal data masked.
+    """
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        _add_trace_ids,
+        mask_personal_data,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("aiokafka", "kafka", "asyncio", "uvicorn.access", "grpc"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)

@@ -1,0 +1,71 @@
+"""Personal data never reaches a log line in clear."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from motcua_platform.logging import configure_logging, get_logger, mask_personal_data, mask_text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("gọi lại số 0912345678 trước 17h", "0912345678"),
+        ("SĐT +84 912 345 678", "912 345 678"),
+        ("phone 84912345678", "84912345678"),
+        ("email nguyen.van.an@gmail.com", "nguyen.van.an@gmail.com"),
+        ("CCCD 001203004567 của công dân", "001203004567"),
+        ("CMND 123456789", "123456789"),
+    ],
+)
+def test_free_text_masks_phone_email_and_id_numbers(text: str, secret: str) -> None:
+    masked = mask_text(text)
+    assert secret not in masked
+    assert "*" in masked
+
+
+def test_dossier_codes_and_procedure_codes_are_not_mistaken_for_personal_data() -> None:
+    text = "hồ sơ 000.00.04.H15-201125-0080 thủ tục 1.000028.000.00.00.H15"
+    assert mask_text(text) == text
+
+
+def test_personal_keys_are_masked_whatever_their_value() -> None:
+    event = mask_personal_data(
+        None,
+        "info",
+        {
+            "event": "dossier_received",
+            "full_name": "Nguyễn Văn An",
+            "phone": "0912345678",
+            "email": "an@example.vn",
+            "address": "Số 5 ngõ 10 phố Huế",
+            "id_number": "001203004567",
+            "dossier_code": "000.00.04.H15-201125-0080",
+            "applicant": {"name": "Trần Thị Bình", "phone": "0987654321"},
+        },
+    )
+    assert event["full_name"] == "N***** V** A*"
+    assert event["phone"] == "091*****78"
+    assert event["email"] == "a***@example.vn"
+    assert event["address"] == "***"
+    assert event["id_number"] == "***"
+    assert event["dossier_code"] == "000.00.04.H15-201125-0080"
+    assert event["applicant"] == {"name": "T*** T** B***", "phone": "098*****21"}
+
+
+def test_configured_logger_writes_json_lines_with_masked_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    configure_logging(service="unit", level="INFO", fmt="json")
+    get_logger("t").info("booking_requested", phone="0912345678", note="liên hệ an@example.vn hoặc 0987654321")
+    logging.getLogger("foreign").warning("stdlib line with 0912345678")
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[0]["event"] == "booking_requested"
+    assert lines[0]["service"] == "unit"
+    assert lines[0]["phone"] == "091*****78"
+    assert "0987654321" not in lines[0]["note"] and "an@example.vn" not in lines[0]["note"]
+    assert "0912345678" not in lines[1]["event"]

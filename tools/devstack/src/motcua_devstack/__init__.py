@@ -1,0 +1,1 @@
+"""Runs the whole Một Cửa system on one machine."""

@@ -1,0 +1,270 @@
+"""Start the whole system on one machine: embedded Postgres and broker, topics, five services.
+
+Every child runs in its own session with a parent-death signal, so that the
+stack decides the shutdown order on Ctrl-C/SIGTERM and nothing outlives it even
+when it is killed hard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from motcua_platform.embedded.broker import EmbeddedBroker
+from motcua_platform.embedded.postgres import EmbeddedPostgres
+from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free
+from motcua_platform.kafka import contract_topics, ensure_topics
+
+SERVICES = ("catalogue", "dossier", "scheduler", "notification", "gateway")
+GRPC_SERVICES = ("catalogue", "dossier", "scheduler", "notification")
+_COLORS = {"postgres": 34, "broker": 35, "catalogue": 36, "dossier": 32, "scheduler": 33, "notification": 95, "gateway": 96,
+           "stack": 1}
+_print_lock = threading.Lock()
+
+
+def say(source: str, line: str) -> None:
+    """Print one line prefixed with its source, colored on a terminal."""
+    prefix = f"{source:>12} |"
+    if sys.stdout.isatty():
+        prefix = f"\x1b[{_COLORS.get(source, 0)}m{prefix}\x1b[0m"
+    with _print_lock:
+        sys.stdout.write(f"{prefix} {line.rstrip()}\n")
+        sys.stdout.flush()
+
+
+def _pump(source: str, stream: IO[bytes]) -> None:
+    for raw in iter(stream.readline, b""):
+        say(source, raw.decode("utf-8", errors="replace"))
+    stream.close()
+
+
+@dataclass
+class StackConfig:
+    """Where things listen; read once from the environment."""
+
+    root: Path
+    database_url: str | None
+    kafka_bootstrap: str | None
+    kafka_idempotence: bool | None
+    data_dir: Path
+    pg_port: int
+    broker_port: int
+    http_port: int
+    grpc_base_port: int = 50051
+    metrics_base_port: int = 9151
+    host: str = "127.0.0.1"
+    log_format: str = "console"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def grpc_ports(self) -> dict[str, int]:
+        return {svc: self.grpc_base_port + i for i, svc in enumerate(GRPC_SERVICES)}
+
+    @property
+    def metrics_ports(self) -> dict[str, int]:
+        return {svc: self.metrics_base_port + i for i, svc in enumerate(GRPC_SERVICES)}
+
+    @classmethod
+    def from_env(cls, root: Path) -> StackConfig:
+        env = os.environ
+        idem = env.get("MOTCUA_KAFKA_IDEMPOTENCE")
+        return cls(
+            root=root,
+            database_url=env.get("MOTCUA_DATABASE_URL") or None,
+            kafka_bootstrap=env.get("MOTCUA_KAFKA_BOOTSTRAP") or None,
+            kafka_idempotence=None if idem is None else idem.lower() in ("1", "true", "yes"),
+            data_dir=Path(env.get("MOTCUA_DEV_DATA_DIR", root / ".data")).resolve(),
+            pg_port=int(env.get("MOTCUA_DEV_PG_PORT", "54329")),
+            broker_port=int(env.get("MOTCUA_DEV_BROKER_PORT", "19092")),
+            http_port=int(env.get("MOTCUA_HTTP_PORT", "8080")),
+            grpc_base_port=int(env.get("MOTCUA_DEV_GRPC_BASE_PORT", "50051")),
+            metrics_base_port=int(env.get("MOTCUA_DEV_METRICS_BASE_PORT", "9151")),
+            log_format=env.get("MOTCUA_LOG_FORMAT", "console"),
+        )
+
+
+class Stack:
+    """The running system: embedded servers plus one process per service."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.postgres: EmbeddedPostgres | None = None
+        self.broker: EmbeddedBroker | None = None
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.database_url = config.database_url or ""
+        self.bootstrap = config.kafka_bootstrap or ""
+        self.idempotence = bool(config.kafka_idempotence) if config.kafka_idempotence is not None else bool(
+            config.kafka_bootstrap
+        )
+        self._stopping = False
+
+    # -- start -----------------------------------------------------------------------------------
+    def check_ports(self) -> None:
+        c = self.config
+        wanted = {"gateway HTTP (MOTCUA_HTTP_PORT)": c.http_port}
+        wanted |= {f"{svc} gRPC": port for svc, port in c.grpc_ports.items()}
+        wanted |= {f"{svc} metrics": port for svc, port in c.metrics_ports.items()}
+        if not c.database_url:
+            wanted["embedded PostgreSQL (MOTCUA_DEV_PG_PORT)"] = c.pg_port
+        if not c.kafka_bootstrap:
+            wanted["embedded broker (MOTCUA_DEV_BROKER_PORT)"] = c.broker_port
+        busy = [f"{what} {c.host}:{port}" for what, port in wanted.items() if not port_is_free(c.host, port)]
+        if busy:
+            raise EmbeddedError("ports already in use (another `make run`?): " + ", ".join(busy))
+
+    def start_infrastructure(self) -> None:
+        c = self.config
+        c.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.database_url:
+            say("stack", f"starting the embedded PostgreSQL (data in {c.data_dir / 'postgres'})")
+            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.pg_port, host=c.host,
+                                             log=subprocess.PIPE)
+            self.database_url = self._start_piped("postgres", self.postgres)
+        if not self.bootstrap:
+            say("stack", "starting the embedded Kafka-wire broker (tansu, memory only)")
+            self.broker = EmbeddedBroker(port=c.broker_port, host=c.host, log=subprocess.PIPE)
+            self.bootstrap = self._start_piped("broker", self.broker)
+        created = asyncio.run(ensure_topics(self.bootstrap, contract_topics()))
+        say("stack", f"topics ready ({len(created)} created)")
+
+    def _start_piped(self, source: str, server: EmbeddedPostgres | EmbeddedBroker) -> str:
+        # The pump thread must run while the server starts, or a chatty start could fill the pipe.
+        result: dict[str, object] = {}
+
+        def starter() -> None:
+            try:
+                result["value"] = server.start()
+            except BaseException as exc:
+                result["error"] = exc
+
+        thread = threading.Thread(target=starter)
+        thread.start()
+        while thread.is_alive() and server.process is None:
+            time.sleep(0.01)
+        if server.process is not None and server.process.stdout is not None:
+            threading.Thread(target=_pump, args=(source, server.process.stdout), daemon=True).start()
+        thread.join()
+        if "error" in result:
+            raise result["error"]  # type: ignore[misc]
+        return str(result["value"])
+
+    def service_env(self, service: str) -> dict[str, str]:
+        c = self.config
+        env = dict(os.environ)
+        env.update(
+            {
+                "MOTCUA_DATABASE_URL": self.database_url,
+                "MOTCUA_KAFKA_BOOTSTRAP": self.bootstrap,
+                "MOTCUA_KAFKA_IDEMPOTENCE": "true" if self.idempotence else "false",
+                "MOTCUA_GRPC_HOST": c.host,
+                "MOTCUA_LOG_FORMAT": c.log_format,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if service in GRPC_SERVICES:
+            env["MOTCUA_GRPC_PORT"] = str(c.grpc_ports[service])
+            env["MOTCUA_METRICS_PORT"] = str(c.metrics_ports[service])
+        else:
+            env["MOTCUA_HTTP_HOST"] = c.host
+            env["MOTCUA_HTTP_PORT"] = str(c.http_port)
+            for svc, port in c.grpc_ports.items():
+                env[f"MOTCUA_{svc.upper()}_TARGET"] = f"{c.host}:{port}"
+        env.update(c.extra_env)
+        return env
+
+    def start_service(self, service: str) -> None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"motcua_{service}"],
+            env=self.service_env(service),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=child_preexec(None, die_with_parent=True),
+            cwd=self.config.root,
+        )
+        assert proc.stdout is not None
+        threading.Thread(target=_pump, args=(service, proc.stdout), daemon=True).start()
+        self.procs[service] = proc
+
+    def start_services(self) -> None:
+        for service in SERVICES:
+            self.start_service(service)
+
+    def wait_ready(self, timeout: float = 180.0) -> float:
+        """Poll the gateway's /readyz; return seconds waited. Raise when a service died or time ran out."""
+        url = f"http://{self.config.host}:{self.config.http_port}/readyz"
+        started = time.monotonic()
+        last = ""
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() - started < timeout:
+                for name, proc in self.procs.items():
+                    if proc.poll() is not None:
+                        raise EmbeddedError(f"{name} exited during start (code {proc.returncode}); see its lines above")
+                try:
+                    reply = client.get(url)
+                    if reply.status_code == 200:
+                        return time.monotonic() - started
+                    last = str(reply.json().get("down"))
+                except (httpx.HTTPError, ValueError):
+                    last = "gateway not listening yet"
+                time.sleep(0.25)
+        raise EmbeddedError(f"the stack was not ready within {timeout:.0f}s (still down: {last})")
+
+    # -- run ---------------------------------------------------------------------------------------
+    def supervise(self, stop: threading.Event) -> None:
+        """Restart a crashed service or broker until asked to stop."""
+        restarts: dict[str, list[float]] = {}
+        while not stop.wait(0.5):
+            if self.broker is not None and not self.broker.is_running() and not self._stopping:
+                say("stack", "the embedded broker stopped; restarting it (the outbox relays republish what it forgot)")
+                try:
+                    self.bootstrap = self._start_piped("broker", self.broker)
+                    asyncio.run(ensure_topics(self.bootstrap, contract_topics()))
+                except Exception as exc:
+                    say("stack", f"broker restart failed: {exc}")
+            for name, proc in list(self.procs.items()):
+                if proc.poll() is None or self._stopping:
+                    continue
+                recent = [t for t in restarts.get(name, []) if time.monotonic() - t < 60]
+                if len(recent) >= 5:
+                    say("stack", f"{name} keeps crashing (5 times in a minute); not restarting it")
+                    self.procs.pop(name)
+                    continue
+                say("stack", f"{name} exited with code {proc.returncode}; restarting it")
+                restarts[name] = [*recent, time.monotonic()]
+                self.start_service(name)
+
+    # -- stop --------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Stop services (gateway first), then the broker, then Postgres. Never leaves a child behind."""
+        self._stopping = True
+        order = ["gateway", *[s for s in SERVICES if s != "gateway"]]
+        for name in order:
+            proc = self.procs.get(name)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for name in order:
+            proc = self.procs.get(name)
+            if proc is None:
+                continue
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say("stack", f"{name} did not stop in time; killing it")
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
