@@ -53,7 +53,7 @@ migrate: $(STAMP) ## Apply every service's migrations (to MOTCUA_DATABASE_URL or
 	$(BIN)/python -m motcua_devstack migrate
 
 bench: $(STAMP) ## Benchmarks: start their own stack and print figures (not part of `make test`)
-	$(BIN)/python -m motcua_devstack bench
+	$(BIN)/python -m motcua_devstack bench $(BENCH)
 
 clean: ## Remove the virtualenv and caches (keeps .data/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

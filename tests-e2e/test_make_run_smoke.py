@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from conftest import start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e

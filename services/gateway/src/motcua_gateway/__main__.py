@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     except MigrationError as exc:
         print(f"{NAME}: migrations refused: {exc}", file=sys.stderr)
         return 1
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         print(f"{NAME}: cannot connect to the database (MOTCUA_DATABASE_URL): {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # asyncpg errors (refused auth, missing database)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from motcua_platform.runtime import main as run_main
-
 from motcua_notification.app import build
+from motcua_platform.runtime import main as run_main
 
 
 def main() -> int:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from motcua_notification.settings import Settings
 from motcua_platform.runtime import Runtime, ServiceApp
 from motcua_platform.settings import load_settings
-
-from motcua_notification.settings import Settings
 
 NAME = "notification"
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -94,10 +95,9 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec], *, timeout: floa
         missing = [s for s in specs if s.name not in existing]
         if not missing:
             return []
-        try:
+        # A concurrent starter may create the same topics first.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics([s.new_topic() for s in missing])
-        except TopicAlreadyExistsError:
-            pass
         created = [s.name for s in missing]
         log.info("topics_created", topics=created)
         return created
@@ -111,7 +111,7 @@ async def broker_ping(bootstrap: str, *, timeout: float = 2.0) -> None:
     try:
         await asyncio.wait_for(admin.start(), timeout)
         await asyncio.wait_for(admin.list_topics(), timeout)
-    except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, KafkaError, OSError) as exc:
         raise ConnectionError(f"broker {bootstrap} unreachable: {type(exc).__name__}") from exc
     finally:
         await admin.close()

@@ -91,7 +91,7 @@ async def _connect(app: ServiceApp) -> asyncpg.Pool:
             max_size=app.settings.database_pool_size,
             application_name=f"motcua-{app.name}",
         )
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         raise StartupError(f"cannot connect to the database (MOTCUA_DATABASE_URL): {type(exc).__name__}: {exc}") from exc
 
 
@@ -99,7 +99,7 @@ async def migrate(app: ServiceApp) -> int:
     """Apply the service's pending migrations; return how many were applied."""
     try:
         applied = await apply_migrations(app.settings.database_url, schema=app.name, tracks=app.tracks())
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         raise StartupError(f"cannot connect to the database (MOTCUA_DATABASE_URL): {type(exc).__name__}: {exc}") from exc
     except MigrationError as exc:
         raise StartupError(f"migrations refused: {exc}") from exc

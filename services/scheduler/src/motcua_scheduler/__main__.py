@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from motcua_platform.runtime import main as run_main
-
 from motcua_scheduler.app import build
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from motcua_platform.runtime import Runtime, ServiceApp
 from motcua_platform.settings import load_settings
-
 from motcua_scheduler.settings import Settings
 
 NAME = "scheduler"
