@@ -13,7 +13,7 @@ EDITABLES := -e ./proto -e './services/platform[embedded,testing]' \
 	$(foreach s,$(SERVICES),-e ./services/$(s)) -e ./tools/devstack -r requirements-dev.txt
 PYTEST_ARGS ?=
 
-.PHONY: help install proto proto-check lint test test-unit run migrate bench clean
+.PHONY: help install proto proto-check lint test test-unit deploy-check compose-smoke run migrate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,7 @@ $(STAMP): $(INSTALL_SOURCES)
 	@echo "installed into $(VENV)"
 
 install: $(STAMP) ## Create .venv and install every package and test tool (idempotent)
+	@bash tools/ensure_system_tools.sh
 
 proto: $(STAMP) ## Regenerate the Python code of the contracts in proto/
 	$(BIN)/python tools/gen_proto.py
@@ -38,13 +39,21 @@ proto-check: $(STAMP) ## Fail when the generated contract code is stale
 	$(BIN)/python tools/gen_proto.py --check
 
 lint: $(STAMP) ## Static checks (ruff)
-	$(BIN)/ruff check proto/tests services tools tests-e2e
+	$(BIN)/ruff check proto/tests services tools tests-e2e deploy/tests
 
-test: $(STAMP) proto-check lint ## Install what is missing and run every test (what CI runs)
+test: install proto-check lint ## Install what is missing and run every test (what CI runs)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## Only the fast unit tests
 	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+deploy-check: install ## Static checks of Dockerfiles, docker-compose.yml and deploy/k8s (no Docker needed)
+	$(BIN)/python -m pytest deploy/tests -q $(PYTEST_ARGS)
+
+compose-smoke: ## Needs a Docker engine: start the compose stack from .env, wait until healthy, probe /readyz, stop
+	@test -f .env || { echo "compose-smoke: cp .env.example .env and set POSTGRES_PASSWORD first" >&2; exit 1; }
+	docker compose up -d --build --wait --wait-timeout 600 || { docker compose logs --tail 50; docker compose down; exit 1; }
+	curl -fsS http://127.0.0.1:8080/readyz; s=$$?; docker compose down; exit $$s
 
 run: $(STAMP) ## Start the whole system on this machine (embedded Postgres and broker unless configured)
 	$(BIN)/python -m motcua_devstack run

@@ -104,7 +104,7 @@ class BenchContext:
         return self._stack
 
     def full_stack(self) -> Stack:
-        """The five services too, on private ports, ready."""
+        """The five services too, on private ports, ready (blocking: use `await start_services()` in a benchmark)."""
         stack = self.infrastructure()
         if not stack.procs:
             stack.config.log_format = "json"
@@ -112,9 +112,14 @@ class BenchContext:
             stack.wait_ready()
         return stack
 
+    async def start_services(self) -> Stack:
+        """Start the five services (once) from inside a benchmark coroutine."""
+        return await asyncio.to_thread(self.full_stack)
+
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.full_stack().config.http_port}"
+        assert self._stack is not None and self._stack.procs, "await ctx.start_services() first"
+        return f"http://127.0.0.1:{self._stack.config.http_port}"
 
     def _private_config(self) -> StackConfig:
         c = self.config
@@ -168,6 +173,7 @@ def main(config: StackConfig, argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
         ctx = BenchContext(config=config, workdir=Path(tmp))
         try:
+            ctx.infrastructure()
             for name in names:
                 say("bench", f"running {name}")
                 cpu_before = generator_cpu_seconds()

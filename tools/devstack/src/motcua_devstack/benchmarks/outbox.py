@@ -110,7 +110,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         results.append(summarize(f"commit→consumer lag @ {STEADY_RATE} ev/s", lags, missing,
                                  time.perf_counter() - began, rate=STEADY_RATE))
         db_lags = await pool.fetch(
-            "SELECT extract(epoch FROM published_at - created_at) AS lag FROM outbox WHERE event_id = ANY($1::uuid[])",
+            "SELECT extract(epoch FROM published_at - created_at) AS lag FROM outbox WHERE event_id = ANY($1::text[])",
             list(committed),
         )
         results.append(summarize(f"insert→marked published @ {STEADY_RATE} ev/s",
