@@ -78,7 +78,12 @@ class EmbeddedBroker:
         time.sleep(max(0.0, min(0.3, deadline - time.monotonic())))
         return self.bootstrap
 
-    def stop(self, *, timeout: float = 10.0) -> None:
+    def stop(self, *, timeout: float = 2.0) -> None:
+        """Stop with SIGTERM, then SIGKILL after `timeout`.
+
+        tansu waits ~5 s for connected clients on SIGTERM; being memory-only it has nothing
+        to flush, so a short grace is enough.
+        """
         proc = self.process
         if proc is None:
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -47,15 +48,18 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from motcua_platform.embedded.postgres import EmbeddedPostgres
 
-    base = tmp_path_factory.mktemp("postgres")
+    # Not under pytest's basetemp: pytest prunes old numbered folders, and a concurrent
+    # session on the same machine could delete a running server's data folder.
+    base = Path(tempfile.mkdtemp(prefix="motcua-test-pg-"))
     log = open(base / "postgres.log", "ab")  # noqa: SIM115 - closed below
     server = EmbeddedPostgres(base / "data", port=free_port(), durable=False, log=log)
-    server.start()
     try:
+        server.start()
         yield server.url
     finally:
         server.stop()
         log.close()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

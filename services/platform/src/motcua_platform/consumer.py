@@ -1,0 +1,481 @@
+"""Kafka consumer loop: CloudEvents in, idempotent handling through the inbox, dead letters out.
+
+Per record, in partition order: decode the CloudEvent; in ONE database
+transaction insert the inbox row `(consumer, source, event_id)` and, unless it
+already existed, run the handler; commit; then commit the Kafka offset. So a
+redelivered record (a crash before the offset commit, a rebalance, a broker
+that forgot its offsets, a relay replay) changes nothing the second time.
+
+A record that cannot be decoded, whose handler raises `PermanentError`, or
+whose handler keeps failing after `max_attempts` goes to the dead-letter topic
+with the original key, value and headers plus `dlt_*` headers; its offset is
+committed only once the dead letter is acknowledged, so a partition never
+blocks on one bad record. Database and broker outages are not the record's
+fault: they are retried without limit and do not count as attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time as _time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.protocol.group import LeaveGroupRequest
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
+from opentelemetry import propagate
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
+
+from motcua_platform.cloudevents import CloudEvent, InvalidEvent, format_time, from_kafka
+from motcua_platform.kafka import TopicSpec, ensure_topics, make_consumer, make_producer
+from motcua_platform.logging import get_logger
+from motcua_platform.outbox import backoff_delay
+from motcua_platform.tracing import tracer
+
+log = get_logger(__name__)
+
+PROCESSED = Counter("motcua_consumer_processed", "Events handled and committed", ["consumer"])
+DUPLICATES = Counter("motcua_consumer_duplicates", "Events skipped because the inbox already had them", ["consumer"])
+DEAD_LETTERED = Counter("motcua_consumer_dead_lettered", "Records sent to the dead-letter topic", ["consumer", "reason"])
+RETRIES = Counter("motcua_consumer_retries", "Handler attempts that failed and were retried", ["consumer"])
+HANDLE_SECONDS = Histogram(
+    "motcua_consumer_handle_seconds",
+    "Time to handle one record (inbox, handler, commit)",
+    ["consumer"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+#: Longest `dlt_error` header, in characters.
+DLT_ERROR_MAX = 1000
+
+# asyncpg failures of the connection itself, as opposed to failures of a statement.
+_DB_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+_INBOX_INSERT = """
+INSERT INTO inbox (consumer, source, event_id, event_type, topic, partition, kafka_offset)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT DO NOTHING
+RETURNING true
+"""
+
+
+@dataclass(frozen=True)
+class ReceivedEvent:
+    """A decoded event and where it came from."""
+
+    event: CloudEvent
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+
+
+Handler = Callable[[asyncpg.Connection, ReceivedEvent], Awaitable[None]]
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying cannot help: the record is dead-lettered at once."""
+
+
+class _HandlerFailed(Exception):
+    """Wraps an exception raised by the handler itself (as opposed to the inbox or commit)."""
+
+
+class Consumer:
+    """Consume `topics` as group `name`, handling each event once through the inbox.
+
+    `handler(conn, received)` runs inside the inbox transaction on `conn`: all
+    its writes commit together with the inbox row, or not at all. It must not
+    commit or open its own connection for work that has to be exactly-once.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        bootstrap: str,
+        topics: list[str],
+        handler: Handler,
+        idempotence: bool,
+        dead_letter_topic: str,
+        max_attempts: int = 5,
+        backoff_base: float = 0.2,
+        backoff_max: float = 5.0,
+        client_id: str | None = None,
+        session_timeout_ms: int = 10_000,
+    ) -> None:
+        if not topics:
+            raise ValueError("a consumer needs at least one topic")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._name = name
+        self._pool = pool
+        self._bootstrap = bootstrap
+        self._topics = list(topics)
+        self._handler = handler
+        self._idempotence = idempotence
+        self._dlt = dead_letter_topic
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_max = backoff_max
+        self._client_id = client_id or name
+        self._session_timeout_ms = session_timeout_ms
+        self._stopping = asyncio.Event()
+        self._done = asyncio.Event()
+        self._running = False
+        self._healthy = False
+        self._dlt_producer: AIOKafkaProducer | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def healthy(self) -> bool:
+        """True while connected to the group and neither the database nor the broker is failing."""
+        return self._healthy
+
+    async def run(self) -> None:
+        """Consume until `stop()`; reconnect after broker or database outages instead of raising."""
+        if self._running:
+            raise RuntimeError("Consumer.run() is already running")
+        self._running = True
+        self._done.clear()
+        failures = 0
+        try:
+            while not self._stopping.is_set():
+                kafka: AIOKafkaConsumer | None = None
+                try:
+                    await ensure_topics(self._bootstrap, [TopicSpec(self._dlt, partitions=1)], timeout=10)
+                    kafka = make_consumer(
+                        self._bootstrap,
+                        *self._topics,
+                        group_id=self._name,
+                        client_id=self._client_id,
+                        session_timeout_ms=self._session_timeout_ms,
+                        heartbeat_interval_ms=max(200, self._session_timeout_ms // 4),
+                    )
+                    await asyncio.wait_for(kafka.start(), 30)
+                    self._healthy = True
+                    failures = 0
+                    log.info("consumer_started", consumer=self._name, topics=self._topics)
+                    await self._consume(kafka)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    failures += 1
+                    self._healthy = False
+                    delay = backoff_delay(failures, base=self._backoff_base, cap=self._backoff_max)
+                    log.warning(
+                        "consumer_error",
+                        consumer=self._name,
+                        error=f"{type(exc).__name__}: {exc}",
+                        attempt=failures,
+                        retry_in_s=round(delay, 2),
+                    )
+                    await self._sleep(delay)
+                finally:
+                    self._healthy = False
+                    if kafka is not None:
+                        # Offsets were committed (or, when killed, not) explicitly before.
+                        await _leave_and_close(kafka)
+        finally:
+            producer, self._dlt_producer = self._dlt_producer, None
+            if producer is not None:
+                await _quietly(producer.stop(), 10)
+            self._running = False
+            self._done.set()
+            log.info("consumer_stopped", consumer=self._name)
+
+    async def stop(self) -> None:
+        """Finish the record in hand, commit its offset, leave the group; wait until done."""
+        self._stopping.set()
+        if self._running:
+            await self._done.wait()
+
+    # -- the loop ------------------------------------------------------------
+
+    async def _consume(self, kafka: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            batch = await kafka.getmany(timeout_ms=500, max_records=500)
+            if not batch:
+                continue
+            results = await asyncio.gather(*(self._process_partition(tp, records) for tp, records in batch.items()))
+            offsets = {tp: OffsetAndMetadata(offset, "") for tp, offset in results if offset is not None}
+            if offsets:
+                await self._commit(kafka, offsets)
+
+    async def _commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        try:
+            await kafka.commit(offsets)
+        except KafkaError as exc:
+            # The work is durable and its inbox rows make a redelivery harmless.
+            log.warning(
+                "consumer_commit_failed",
+                consumer=self._name,
+                error=f"{type(exc).__name__}: {exc}",
+                partitions=[f"{tp.topic}/{tp.partition}" for tp in offsets],
+            )
+
+    async def _process_partition(
+        self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> tuple[TopicPartition, int | None]:
+        """Handle `records` in order; return the offset to commit (last done + 1), or None."""
+        next_offset: int | None = None
+        for record in records:
+            if self._stopping.is_set():
+                break
+            if not await self._process_record(record):
+                break
+            next_offset = record.offset + 1
+        return tp, next_offset
+
+    async def _process_record(self, record: ConsumerRecord[bytes, bytes]) -> bool:
+        """Handle, skip or dead-letter one record; return False if stopped before it was done."""
+        started = _time.monotonic()
+        context: dict[str, Any] = {
+            "consumer": self._name,
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+        }
+        try:
+            event = from_kafka(record.headers, record.value, record.key)
+        except InvalidEvent as exc:
+            with structlog.contextvars.bound_contextvars(**context):
+                return await self._dead_letter(record, exc, reason="invalid_event")
+        context.update(event_id=event.id, event_type=event.type)
+        received = ReceivedEvent(
+            event=event,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode("utf-8", errors="replace") if record.key is not None else None,
+        )
+        parent = propagate.extract(_trace_carrier(record.headers))
+        with (
+            structlog.contextvars.bound_contextvars(**context),
+            tracer().start_as_current_span(f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER) as span,
+        ):
+            span.set_attribute("messaging.system", "kafka")
+            span.set_attribute("messaging.destination.name", record.topic)
+            span.set_attribute("messaging.message.id", event.id)
+            span.set_attribute("messaging.consumer.group.name", self._name)
+            done = await self._handle_with_retries(record, received, started)
+            HANDLE_SECONDS.labels(self._name).observe(_time.monotonic() - started)
+            return done
+
+    async def _handle_with_retries(self, record: ConsumerRecord[bytes, bytes], received: ReceivedEvent, started: float) -> bool:
+        attempt = 0
+        outage = 0
+        while True:
+            try:
+                duplicate = await self._handle_once(received)
+            except _HandlerFailed as wrapped:
+                exc = wrapped.__cause__ or wrapped
+                if isinstance(exc, PermanentError | InvalidEvent):
+                    return await self._dead_letter(record, exc, reason="permanent_error")
+                if isinstance(exc, _DB_CONNECTION_ERRORS):
+                    outage += 1
+                    if not await self._outage_backoff(exc, outage):
+                        return False
+                    continue
+                attempt += 1
+                if attempt >= self._max_attempts:
+                    return await self._dead_letter(record, exc, reason="max_attempts", attempts=attempt)
+                RETRIES.labels(self._name).inc()
+                delay = backoff_delay(attempt, base=self._backoff_base, cap=self._backoff_max)
+                log.warning(
+                    "event_handler_failed",
+                    error=_describe(exc),
+                    attempt=attempt,
+                    max_attempts=self._max_attempts,
+                    retry_in_s=round(delay, 3),
+                )
+                if not await self._sleep(delay):
+                    return False
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # The inbox insert, BEGIN or COMMIT failed: the database, not the record.
+                outage += 1
+                if not await self._outage_backoff(exc, outage):
+                    return False
+                continue
+            self._healthy = True
+            duration_ms = round((_time.monotonic() - started) * 1000, 2)
+            if duplicate:
+                DUPLICATES.labels(self._name).inc()
+                log.info("event_duplicate_skipped", duration_ms=duration_ms)
+            else:
+                PROCESSED.labels(self._name).inc()
+                log.info("event_processed", duration_ms=duration_ms, attempts=attempt + 1)
+            return True
+
+    async def _handle_once(self, received: ReceivedEvent) -> bool:
+        """Run the inbox insert and the handler in one transaction; return True for a duplicate."""
+        event = received.event
+        async with self._pool.acquire() as conn, conn.transaction():
+            inserted = await conn.fetchval(
+                _INBOX_INSERT,
+                self._name,
+                event.source,
+                event.id,
+                event.type,
+                received.topic,
+                received.partition,
+                received.offset,
+            )
+            if not inserted:
+                return True
+            try:
+                await self._handler(conn, received)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                raise _HandlerFailed() from exc
+        return False
+
+    async def _outage_backoff(self, exc: BaseException, attempt: int) -> bool:
+        self._healthy = False
+        delay = backoff_delay(attempt, base=self._backoff_base, cap=self._backoff_max)
+        log.warning("consumer_database_unavailable", error=_describe(exc), attempt=attempt, retry_in_s=round(delay, 2))
+        return await self._sleep(delay)
+
+    # -- dead letters --------------------------------------------------------
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: BaseException, *, reason: str, attempts: int | None = None
+    ) -> bool:
+        """Publish `record` unchanged to the dead-letter topic plus `dlt_*` headers; False if stopped first."""
+        headers = [
+            *(record.headers or ()),
+            ("dlt_original_topic", record.topic.encode()),
+            ("dlt_original_partition", str(record.partition).encode()),
+            ("dlt_original_offset", str(record.offset).encode()),
+            ("dlt_error", _describe(error)[:DLT_ERROR_MAX].encode("utf-8", errors="replace")),
+            ("dlt_consumer", self._name.encode()),
+            ("dlt_failed_at", format_time(datetime.now(UTC)).encode()),
+        ]
+        failures = 0
+        while True:
+            try:
+                producer = await self._dead_letter_producer()
+                metadata = await asyncio.wait_for(
+                    producer.send_and_wait(self._dlt, value=record.value, key=record.key, headers=headers), 30
+                )
+            except asyncio.CancelledError:
+                raise
+            except (KafkaError, OSError, TimeoutError) as exc:
+                failures += 1
+                self._healthy = False
+                producer, self._dlt_producer = self._dlt_producer, None
+                if producer is not None:
+                    await _quietly(producer.stop(), 5)
+                delay = backoff_delay(failures, base=self._backoff_base, cap=self._backoff_max)
+                log.warning("dead_letter_publish_failed", error=_describe(exc), attempt=failures, retry_in_s=round(delay, 2))
+                if not await self._sleep(delay):
+                    return False
+                continue
+            DEAD_LETTERED.labels(self._name, reason).inc()
+            log.error(
+                "event_dead_lettered",
+                reason=reason,
+                error=_describe(error)[:DLT_ERROR_MAX],
+                attempts=attempts,
+                dead_letter_topic=self._dlt,
+                dead_letter_partition=metadata.partition,
+                dead_letter_offset=metadata.offset,
+            )
+            return True
+
+    async def _dead_letter_producer(self) -> AIOKafkaProducer:
+        if self._dlt_producer is None:
+            # The broker may have forgotten the topic; never let it auto-create one.
+            await ensure_topics(self._bootstrap, [TopicSpec(self._dlt, partitions=1)], timeout=10)
+            producer = make_producer(self._bootstrap, idempotence=self._idempotence, client_id=f"{self._client_id}-dlt")
+            try:
+                await asyncio.wait_for(producer.start(), 10)
+            except BaseException:
+                await _quietly(producer.stop(), 5)
+                raise
+            self._dlt_producer = producer
+        return self._dlt_producer
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep unless stopping; return False when `stop()` was called."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
+
+
+def _trace_carrier(headers: Any) -> dict[str, str]:
+    """Return the W3C trace headers of a record: the plain ones, else the CloudEvents extensions."""
+    plain: dict[str, str] = {}
+    extension: dict[str, str] = {}
+    for name, value in headers or ():
+        lowered = name.lower()
+        if lowered not in ("traceparent", "tracestate", "ce_traceparent", "ce_tracestate"):
+            continue
+        text = value.decode("utf-8", errors="replace") if isinstance(value, bytes | bytearray) else str(value)
+        if lowered.startswith("ce_"):
+            extension[lowered.removeprefix("ce_")] = text
+        else:
+            plain[lowered] = text
+    return plain or extension
+
+
+async def _leave_and_close(kafka: AIOKafkaConsumer) -> None:
+    """Leave the group, then close: the partitions go to the other members at once.
+
+    aiokafka skips LeaveGroup for generation 0, which is the first generation
+    the embedded tansu broker hands out; without it the group would wait a
+    whole session timeout for this member. Reaches into aiokafka's
+    coordinator, guarded: at worst the group waits for the session timeout.
+    """
+    coordinator = getattr(kafka, "_coordinator", None)
+    try:
+        if coordinator is not None and coordinator.generation == 0 and coordinator.member_id:
+            request = LeaveGroupRequest(coordinator.group_id, coordinator.member_id)
+            await asyncio.wait_for(coordinator._send_req(request), 5)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:
+        log.debug("consumer_leave_group_failed", exc_info=True)
+    await _quietly(kafka.stop(), 10)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def _quietly(awaitable: Awaitable[Any], timeout: float) -> None:
+    try:
+        await asyncio.wait_for(awaitable, timeout)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception:
+        log.debug("consumer_close_error", exc_info=True)
