@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import subprocess
 import sys
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     config = StackConfig.from_env(_root())
     configure_logging(service="stack", level="INFO", fmt="console")
+    # The stack reports an unreachable broker in one line of its own; aiokafka would repeat it per retry.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     if args.command == "run":
         return run(config)
     if args.command == "migrate":

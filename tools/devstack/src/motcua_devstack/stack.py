@@ -129,12 +129,29 @@ class Stack:
             say("stack", f"starting the embedded PostgreSQL (data in {c.data_dir / 'postgres'})")
             self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.pg_port, host=c.host)
             self.database_url = self._start_piped("postgres", self.postgres)
+        else:
+            asyncio.run(self._check_database())
         if not self.bootstrap:
             say("stack", "starting the embedded Kafka-wire broker (tansu, memory only)")
             self.broker = EmbeddedBroker(port=c.broker_port, host=c.host)
             self.bootstrap = self._start_piped("broker", self.broker)
-        created = asyncio.run(ensure_topics(self.bootstrap, contract_topics()))
+        try:
+            created = asyncio.run(ensure_topics(self.bootstrap, contract_topics(),
+                                                timeout=30.0 if self.broker else 15.0))
+        except ConnectionError as exc:
+            raise EmbeddedError(f"the broker is not reachable (MOTCUA_KAFKA_BOOTSTRAP={self.bootstrap}): {exc}") from exc
         say("stack", f"topics ready ({len(created)} created)")
+
+    async def _check_database(self) -> None:
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(self.database_url, timeout=10)
+        except Exception as exc:
+            raise EmbeddedError(
+                f"the database refused the connection (MOTCUA_DATABASE_URL): {type(exc).__name__}: {exc}"
+            ) from exc
+        await conn.close()
 
     def _start_piped(self, source: str, server: EmbeddedPostgres | EmbeddedBroker) -> str:
         """Start an embedded server in THIS thread (its parent-death signal is tied to the

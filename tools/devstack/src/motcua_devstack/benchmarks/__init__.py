@@ -12,10 +12,11 @@ Benchmark = Callable[["BenchContext"], Awaitable[list["BenchResult"]]]
 
 
 def _registry() -> dict[str, Benchmark]:
-    from motcua_devstack.benchmarks import outbox
+    from motcua_devstack.benchmarks import catalogue, outbox
 
     return {
         "outbox": outbox.run,
+        "catalogue": catalogue.run,
     }
 
 
