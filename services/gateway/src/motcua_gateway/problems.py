@@ -53,8 +53,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(MotcuaError)
     async def _domain(_: Request, exc: MotcuaError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        if exc.http_status == 429 and "retry_after" in exc.metadata:
+            headers = {"Retry-After": exc.metadata["retry_after"]}
         return problem(exc.http_status, code=exc.code, detail=exc.message, detail_vi=exc.message_vi,
-                       extra={"metadata": exc.metadata} if exc.metadata else None)
+                       extra={"metadata": exc.metadata} if exc.metadata else None, headers=headers)
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _rpc(_: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:

@@ -83,6 +83,10 @@ class PreconditionFailed(MotcuaError):
     status = grpc.StatusCode.FAILED_PRECONDITION
 
 
+class Unauthenticated(MotcuaError):
+    status = grpc.StatusCode.UNAUTHENTICATED
+
+
 class PermissionDenied(MotcuaError):
     status = grpc.StatusCode.PERMISSION_DENIED
 

@@ -183,6 +183,7 @@ class Stack:
         else:
             env["MOTCUA_HTTP_HOST"] = c.host
             env["MOTCUA_HTTP_PORT"] = str(c.http_port)
+            env.setdefault("MOTCUA_AUTH_DEV_ISSUER", "true")
             for svc, port in c.grpc_ports.items():
                 env[f"MOTCUA_{svc.upper()}_TARGET"] = f"{c.host}:{port}"
         env.update(c.extra_env)
