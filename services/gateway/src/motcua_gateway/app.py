@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from motcua_gateway import problems
+from motcua_gateway.auth import TokenVerifier, dev_router
 from motcua_gateway.readiness import ReadinessProbe
+from motcua_gateway.routes import all_routers
 from motcua_gateway.settings import Settings
 from motcua_platform.db import create_pool
 from motcua_platform.grpc_client import open_channel
@@ -78,7 +80,12 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app)
+    app.state.verifier = TokenVerifier(settings)
+    if settings.auth_dev_issuer:
+        app.include_router(dev_router)
     app.middleware("http")(_request_context)
+    for router in all_routers():
+        app.include_router(router)
 
     @app.get("/livez", tags=["ops"], summary="Process liveness")
     async def livez() -> dict[str, str]:

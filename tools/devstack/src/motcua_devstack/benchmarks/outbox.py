@@ -19,6 +19,8 @@ from motcua_platform.kafka import TopicSpec
 from motcua_platform.migrations import apply_migrations, platform_track
 from motcua_platform.outbox import OutboxEvent, OutboxRelay, enqueue
 
+NAME = "outbox"
+ORDER = 10
 THROUGHPUT_EVENTS = 20_000
 THROUGHPUT_BATCH = 100
 STEADY_RATE = 200
