@@ -103,21 +103,23 @@ class ProvidedDocument(_message.Message):
     def __init__(self, name: _Optional[str] = ..., document_id: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ...) -> None: ...
 
 class StatusChange(_message.Message):
-    __slots__ = ("from_status", "to_status", "actor", "reason", "at")
+    __slots__ = ("from_status", "to_status", "actor", "reason", "at", "label_vi")
     FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
     TO_STATUS_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    LABEL_VI_FIELD_NUMBER: _ClassVar[int]
     from_status: DossierStatus
     to_status: DossierStatus
     actor: _common_pb2.Actor
     reason: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, from_status: _Optional[_Union[DossierStatus, str]] = ..., to_status: _Optional[_Union[DossierStatus, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    label_vi: str
+    def __init__(self, from_status: _Optional[_Union[DossierStatus, str]] = ..., to_status: _Optional[_Union[DossierStatus, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., label_vi: _Optional[str] = ...) -> None: ...
 
 class Dossier(_message.Message):
-    __slots__ = ("code", "public_token", "version", "procedure_code", "procedure_version", "procedure_name", "agency_code", "agency_name", "status", "status_code", "status_label_vi", "received_at", "due_at", "due_label_vi", "history", "linked_codes", "parent_code", "applicant", "documents", "channel", "assisted_by", "result_delivery", "consent", "contact_ref", "processing_working_days", "collect_at", "updated_at")
+    __slots__ = ("code", "public_token", "version", "procedure_code", "procedure_version", "procedure_name", "agency_code", "agency_name", "status", "status_code", "status_label_vi", "received_at", "due_at", "due_label_vi", "history", "linked_codes", "parent_code", "applicant", "documents", "channel", "assisted_by", "result_delivery", "consent", "contact_ref", "processing_working_days", "collect_at", "updated_at", "due_basis")
     CODE_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_TOKEN_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -145,6 +147,7 @@ class Dossier(_message.Message):
     PROCESSING_WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
     COLLECT_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_BASIS_FIELD_NUMBER: _ClassVar[int]
     code: str
     public_token: str
     version: int
@@ -172,7 +175,22 @@ class Dossier(_message.Message):
     processing_working_days: int
     collect_at: str
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., public_token: _Optional[str] = ..., version: _Optional[int] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., procedure_name: _Optional[str] = ..., agency_code: _Optional[str] = ..., agency_name: _Optional[str] = ..., status: _Optional[_Union[DossierStatus, str]] = ..., status_code: _Optional[int] = ..., status_label_vi: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_label_vi: _Optional[str] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., linked_codes: _Optional[_Iterable[str]] = ..., parent_code: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., contact_ref: _Optional[str] = ..., processing_working_days: _Optional[int] = ..., collect_at: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    due_basis: DueDateBasis
+    def __init__(self, code: _Optional[str] = ..., public_token: _Optional[str] = ..., version: _Optional[int] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., procedure_name: _Optional[str] = ..., agency_code: _Optional[str] = ..., agency_name: _Optional[str] = ..., status: _Optional[_Union[DossierStatus, str]] = ..., status_code: _Optional[int] = ..., status_label_vi: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_label_vi: _Optional[str] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., linked_codes: _Optional[_Iterable[str]] = ..., parent_code: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., contact_ref: _Optional[str] = ..., processing_working_days: _Optional[int] = ..., collect_at: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_basis: _Optional[_Union[DueDateBasis, _Mapping]] = ...) -> None: ...
+
+class DueDateBasis(_message.Message):
+    __slots__ = ("received_at", "counted_from", "working_days", "skipped_days", "paused_working_minutes")
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    COUNTED_FROM_FIELD_NUMBER: _ClassVar[int]
+    WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_WORKING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    received_at: _timestamp_pb2.Timestamp
+    counted_from: _timestamp_pb2.Timestamp
+    working_days: int
+    skipped_days: _containers.RepeatedCompositeFieldContainer[SkippedDay]
+    paused_working_minutes: int
+    def __init__(self, received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., counted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days: _Optional[int] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ..., paused_working_minutes: _Optional[int] = ...) -> None: ...
 
 class ReceiptInfo(_message.Message):
     __slots__ = ("number", "qr_payload", "due_at", "due_label_vi", "collect_at")
@@ -189,7 +207,7 @@ class ReceiptInfo(_message.Message):
     def __init__(self, number: _Optional[str] = ..., qr_payload: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_label_vi: _Optional[str] = ..., collect_at: _Optional[str] = ...) -> None: ...
 
 class SubmitDossierRequest(_message.Message):
-    __slots__ = ("idempotency_key", "procedure_code", "procedure_version", "applicant", "documents", "channel", "assisted_by", "result_delivery", "consent", "agency_code", "parent_code")
+    __slots__ = ("idempotency_key", "procedure_code", "procedure_version", "applicant", "documents", "channel", "assisted_by", "result_delivery", "consent", "agency_code", "parent_code", "subject_birth_date", "skip_linked")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     PROCEDURE_CODE_FIELD_NUMBER: _ClassVar[int]
     PROCEDURE_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -201,6 +219,8 @@ class SubmitDossierRequest(_message.Message):
     CONSENT_FIELD_NUMBER: _ClassVar[int]
     AGENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
+    SKIP_LINKED_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     procedure_code: str
     procedure_version: int
@@ -212,7 +232,9 @@ class SubmitDossierRequest(_message.Message):
     consent: _common_pb2.Consent
     agency_code: str
     parent_code: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., agency_code: _Optional[str] = ..., parent_code: _Optional[str] = ...) -> None: ...
+    subject_birth_date: _common_pb2.LocalDate
+    skip_linked: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., agency_code: _Optional[str] = ..., parent_code: _Optional[str] = ..., subject_birth_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., skip_linked: _Optional[bool] = ...) -> None: ...
 
 class SubmitDossierResponse(_message.Message):
     __slots__ = ("dossier", "receipt", "replayed")
@@ -293,12 +315,14 @@ class TransitionDossierRequest(_message.Message):
     def __init__(self, code: _Optional[str] = ..., to_status: _Optional[_Union[DossierStatus, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class GetReceiptRequest(_message.Message):
-    __slots__ = ("code", "format")
+    __slots__ = ("code", "format", "public_token")
     CODE_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_TOKEN_FIELD_NUMBER: _ClassVar[int]
     code: str
     format: ReceiptFormat
-    def __init__(self, code: _Optional[str] = ..., format: _Optional[_Union[ReceiptFormat, str]] = ...) -> None: ...
+    public_token: str
+    def __init__(self, code: _Optional[str] = ..., format: _Optional[_Union[ReceiptFormat, str]] = ..., public_token: _Optional[str] = ...) -> None: ...
 
 class GetReceiptResponse(_message.Message):
     __slots__ = ("content", "content_type", "filename")
@@ -311,12 +335,14 @@ class GetReceiptResponse(_message.Message):
     def __init__(self, content: _Optional[bytes] = ..., content_type: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...
 
 class ComputeDueDateRequest(_message.Message):
-    __slots__ = ("received_at", "working_days")
+    __slots__ = ("received_at", "working_days", "agency_code")
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_CODE_FIELD_NUMBER: _ClassVar[int]
     received_at: _timestamp_pb2.Timestamp
     working_days: int
-    def __init__(self, received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days: _Optional[int] = ...) -> None: ...
+    agency_code: str
+    def __init__(self, received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days: _Optional[int] = ..., agency_code: _Optional[str] = ...) -> None: ...
 
 class SkippedDay(_message.Message):
     __slots__ = ("date", "reason")
@@ -327,16 +353,18 @@ class SkippedDay(_message.Message):
     def __init__(self, date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ComputeDueDateResponse(_message.Message):
-    __slots__ = ("due_at", "session", "label_vi", "skipped_days")
+    __slots__ = ("due_at", "session", "label_vi", "skipped_days", "counted_from")
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     LABEL_VI_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_DAYS_FIELD_NUMBER: _ClassVar[int]
+    COUNTED_FROM_FIELD_NUMBER: _ClassVar[int]
     due_at: _timestamp_pb2.Timestamp
     session: DaySession
     label_vi: str
     skipped_days: _containers.RepeatedCompositeFieldContainer[SkippedDay]
-    def __init__(self, due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session: _Optional[_Union[DaySession, str]] = ..., label_vi: _Optional[str] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ...) -> None: ...
+    counted_from: _timestamp_pb2.Timestamp
+    def __init__(self, due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session: _Optional[_Union[DaySession, str]] = ..., label_vi: _Optional[str] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ..., counted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListDossiersRequest(_message.Message):
     __slots__ = ("statuses", "agency_code", "due_before", "procedure_code", "page")

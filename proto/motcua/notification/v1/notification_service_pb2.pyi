@@ -33,6 +33,13 @@ class WebhookDeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WEBHOOK_DELIVERY_STATUS_PENDING: _ClassVar[WebhookDeliveryStatus]
     WEBHOOK_DELIVERY_STATUS_DELIVERED: _ClassVar[WebhookDeliveryStatus]
     WEBHOOK_DELIVERY_STATUS_FAILED: _ClassVar[WebhookDeliveryStatus]
+
+class ZaloInteraction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ZALO_INTERACTION_UNSPECIFIED: _ClassVar[ZaloInteraction]
+    ZALO_INTERACTION_FOLLOW: _ClassVar[ZaloInteraction]
+    ZALO_INTERACTION_UNFOLLOW: _ClassVar[ZaloInteraction]
+    ZALO_INTERACTION_MESSAGE: _ClassVar[ZaloInteraction]
 NOTIFICATION_CHANNEL_UNSPECIFIED: NotificationChannel
 NOTIFICATION_CHANNEL_ZALO: NotificationChannel
 NOTIFICATION_CHANNEL_SMS: NotificationChannel
@@ -47,6 +54,10 @@ WEBHOOK_DELIVERY_STATUS_UNSPECIFIED: WebhookDeliveryStatus
 WEBHOOK_DELIVERY_STATUS_PENDING: WebhookDeliveryStatus
 WEBHOOK_DELIVERY_STATUS_DELIVERED: WebhookDeliveryStatus
 WEBHOOK_DELIVERY_STATUS_FAILED: WebhookDeliveryStatus
+ZALO_INTERACTION_UNSPECIFIED: ZaloInteraction
+ZALO_INTERACTION_FOLLOW: ZaloInteraction
+ZALO_INTERACTION_UNFOLLOW: ZaloInteraction
+ZALO_INTERACTION_MESSAGE: ZaloInteraction
 
 class Recipient(_message.Message):
     __slots__ = ("phone", "email", "zalo_user_id")
@@ -59,7 +70,7 @@ class Recipient(_message.Message):
     def __init__(self, phone: _Optional[str] = ..., email: _Optional[str] = ..., zalo_user_id: _Optional[str] = ...) -> None: ...
 
 class DeliveryAttempt(_message.Message):
-    __slots__ = ("attempt", "channel", "provider", "provider_message_id", "status", "error_code", "retryable", "at")
+    __slots__ = ("attempt", "channel", "provider", "provider_message_id", "status", "error_code", "retryable", "at", "status_detail")
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +79,7 @@ class DeliveryAttempt(_message.Message):
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     RETRYABLE_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_DETAIL_FIELD_NUMBER: _ClassVar[int]
     attempt: int
     channel: NotificationChannel
     provider: str
@@ -76,10 +88,11 @@ class DeliveryAttempt(_message.Message):
     error_code: str
     retryable: bool
     at: _timestamp_pb2.Timestamp
-    def __init__(self, attempt: _Optional[int] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., error_code: _Optional[str] = ..., retryable: _Optional[bool] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    status_detail: str
+    def __init__(self, attempt: _Optional[int] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., error_code: _Optional[str] = ..., retryable: _Optional[bool] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_detail: _Optional[str] = ...) -> None: ...
 
 class Notification(_message.Message):
-    __slots__ = ("id", "template_code", "status", "channel", "recipient", "dossier_code", "booking_id", "source_event_id", "attempts", "created_at", "updated_at")
+    __slots__ = ("id", "template_code", "status", "channel", "recipient", "dossier_code", "booking_id", "source_event_id", "attempts", "created_at", "updated_at", "status_detail", "reason", "deliveries")
     ID_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_CODE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +104,9 @@ class Notification(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     id: str
     template_code: str
     status: DeliveryStatus
@@ -102,10 +118,33 @@ class Notification(_message.Message):
     attempts: _containers.RepeatedCompositeFieldContainer[DeliveryAttempt]
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., template_code: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., recipient: _Optional[_Union[Recipient, _Mapping]] = ..., dossier_code: _Optional[str] = ..., booking_id: _Optional[str] = ..., source_event_id: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[DeliveryAttempt, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    status_detail: str
+    reason: str
+    deliveries: _containers.RepeatedCompositeFieldContainer[ChannelDelivery]
+    def __init__(self, id: _Optional[str] = ..., template_code: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., channel: _Optional[_Union[NotificationChannel, str]] = ..., recipient: _Optional[_Union[Recipient, _Mapping]] = ..., dossier_code: _Optional[str] = ..., booking_id: _Optional[str] = ..., source_event_id: _Optional[str] = ..., attempts: _Optional[_Iterable[_Union[DeliveryAttempt, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status_detail: _Optional[str] = ..., reason: _Optional[str] = ..., deliveries: _Optional[_Iterable[_Union[ChannelDelivery, _Mapping]]] = ...) -> None: ...
+
+class ChannelDelivery(_message.Message):
+    __slots__ = ("channel", "route", "status_detail", "provider", "provider_message_id", "attempts", "error_code", "updated_at")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    ROUTE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    channel: NotificationChannel
+    route: str
+    status_detail: str
+    provider: str
+    provider_message_id: str
+    attempts: int
+    error_code: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, channel: _Optional[_Union[NotificationChannel, str]] = ..., route: _Optional[str] = ..., status_detail: _Optional[str] = ..., provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., attempts: _Optional[int] = ..., error_code: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SendMessageRequest(_message.Message):
-    __slots__ = ("idempotency_key", "recipient", "channel_preference", "template_code", "params", "dossier_code", "booking_id")
+    __slots__ = ("idempotency_key", "recipient", "channel_preference", "template_code", "params", "dossier_code", "booking_id", "urgent")
     class ParamsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +159,7 @@ class SendMessageRequest(_message.Message):
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     DOSSIER_CODE_FIELD_NUMBER: _ClassVar[int]
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
+    URGENT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     recipient: Recipient
     channel_preference: _containers.RepeatedScalarFieldContainer[NotificationChannel]
@@ -127,7 +167,8 @@ class SendMessageRequest(_message.Message):
     params: _containers.ScalarMap[str, str]
     dossier_code: str
     booking_id: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., recipient: _Optional[_Union[Recipient, _Mapping]] = ..., channel_preference: _Optional[_Iterable[_Union[NotificationChannel, str]]] = ..., template_code: _Optional[str] = ..., params: _Optional[_Mapping[str, str]] = ..., dossier_code: _Optional[str] = ..., booking_id: _Optional[str] = ...) -> None: ...
+    urgent: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., recipient: _Optional[_Union[Recipient, _Mapping]] = ..., channel_preference: _Optional[_Iterable[_Union[NotificationChannel, str]]] = ..., template_code: _Optional[str] = ..., params: _Optional[_Mapping[str, str]] = ..., dossier_code: _Optional[str] = ..., booking_id: _Optional[str] = ..., urgent: _Optional[bool] = ...) -> None: ...
 
 class GetDeliveryStatusRequest(_message.Message):
     __slots__ = ("notification_id",)
@@ -162,20 +203,22 @@ class QuietHours(_message.Message):
     def __init__(self, start: _Optional[_Union[_common_pb2.LocalTime, _Mapping]] = ..., end: _Optional[_Union[_common_pb2.LocalTime, _Mapping]] = ...) -> None: ...
 
 class Preferences(_message.Message):
-    __slots__ = ("phone", "channels", "opted_out", "opt_out_all", "quiet_hours", "updated_at")
+    __slots__ = ("phone", "channels", "opted_out", "opt_out_all", "quiet_hours", "updated_at", "consent")
     PHONE_FIELD_NUMBER: _ClassVar[int]
     CHANNELS_FIELD_NUMBER: _ClassVar[int]
     OPTED_OUT_FIELD_NUMBER: _ClassVar[int]
     OPT_OUT_ALL_FIELD_NUMBER: _ClassVar[int]
     QUIET_HOURS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
     phone: str
     channels: _containers.RepeatedScalarFieldContainer[NotificationChannel]
     opted_out: _containers.RepeatedScalarFieldContainer[NotificationChannel]
     opt_out_all: bool
     quiet_hours: QuietHours
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, phone: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[NotificationChannel, str]]] = ..., opted_out: _Optional[_Iterable[_Union[NotificationChannel, str]]] = ..., opt_out_all: _Optional[bool] = ..., quiet_hours: _Optional[_Union[QuietHours, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    consent: _common_pb2.Consent
+    def __init__(self, phone: _Optional[str] = ..., channels: _Optional[_Iterable[_Union[NotificationChannel, str]]] = ..., opted_out: _Optional[_Iterable[_Union[NotificationChannel, str]]] = ..., opt_out_all: _Optional[bool] = ..., quiet_hours: _Optional[_Union[QuietHours, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ...) -> None: ...
 
 class SetPreferencesRequest(_message.Message):
     __slots__ = ("preferences",)
@@ -219,7 +262,7 @@ class PreviewTemplateResponse(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., body: _Optional[str] = ..., missing_params: _Optional[_Iterable[str]] = ..., sms_segments: _Optional[int] = ...) -> None: ...
 
 class Subscription(_message.Message):
-    __slots__ = ("id", "agency_id", "url", "event_types", "procedure_codes", "has_secret", "active", "created_at")
+    __slots__ = ("id", "agency_id", "url", "event_types", "procedure_codes", "has_secret", "active", "created_at", "consecutive_failures", "disabled_reason")
     ID_FIELD_NUMBER: _ClassVar[int]
     AGENCY_ID_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -228,6 +271,8 @@ class Subscription(_message.Message):
     HAS_SECRET_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONSECUTIVE_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_REASON_FIELD_NUMBER: _ClassVar[int]
     id: str
     agency_id: str
     url: str
@@ -236,7 +281,9 @@ class Subscription(_message.Message):
     has_secret: bool
     active: bool
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., agency_id: _Optional[str] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., procedure_codes: _Optional[_Iterable[str]] = ..., has_secret: _Optional[bool] = ..., active: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    consecutive_failures: int
+    disabled_reason: str
+    def __init__(self, id: _Optional[str] = ..., agency_id: _Optional[str] = ..., url: _Optional[str] = ..., event_types: _Optional[_Iterable[str]] = ..., procedure_codes: _Optional[_Iterable[str]] = ..., has_secret: _Optional[bool] = ..., active: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., consecutive_failures: _Optional[int] = ..., disabled_reason: _Optional[str] = ...) -> None: ...
 
 class CreateSubscriptionRequest(_message.Message):
     __slots__ = ("agency_id", "url", "event_types", "procedure_codes", "secret")
@@ -325,18 +372,20 @@ class ListSubscriptionDeliveriesResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[SubscriptionDelivery, _Mapping]]] = ..., page_info: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class RecordProviderReceiptRequest(_message.Message):
-    __slots__ = ("provider", "provider_message_id", "status", "error_code", "occurred_at")
+    __slots__ = ("provider", "provider_message_id", "status", "error_code", "occurred_at", "tracking_id")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRACKING_ID_FIELD_NUMBER: _ClassVar[int]
     provider: str
     provider_message_id: str
     status: DeliveryStatus
     error_code: str
     occurred_at: _timestamp_pb2.Timestamp
-    def __init__(self, provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., error_code: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    tracking_id: str
+    def __init__(self, provider: _Optional[str] = ..., provider_message_id: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., error_code: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., tracking_id: _Optional[str] = ...) -> None: ...
 
 class RecordProviderReceiptResponse(_message.Message):
     __slots__ = ("matched", "notification_id")
@@ -345,3 +394,74 @@ class RecordProviderReceiptResponse(_message.Message):
     matched: bool
     notification_id: str
     def __init__(self, matched: _Optional[bool] = ..., notification_id: _Optional[str] = ...) -> None: ...
+
+class Template(_message.Message):
+    __slots__ = ("code", "channel", "version", "subject", "body", "body_html", "zns_template_id", "zns_params", "parameters", "available_parameters", "created_at", "created_by")
+    class ZnsParamsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    BODY_HTML_FIELD_NUMBER: _ClassVar[int]
+    ZNS_TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
+    ZNS_PARAMS_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    channel: str
+    version: int
+    subject: str
+    body: str
+    body_html: str
+    zns_template_id: str
+    zns_params: _containers.ScalarMap[str, str]
+    parameters: _containers.RepeatedScalarFieldContainer[str]
+    available_parameters: _containers.RepeatedScalarFieldContainer[str]
+    created_at: _timestamp_pb2.Timestamp
+    created_by: str
+    def __init__(self, code: _Optional[str] = ..., channel: _Optional[str] = ..., version: _Optional[int] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., body_html: _Optional[str] = ..., zns_template_id: _Optional[str] = ..., zns_params: _Optional[_Mapping[str, str]] = ..., parameters: _Optional[_Iterable[str]] = ..., available_parameters: _Optional[_Iterable[str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_by: _Optional[str] = ...) -> None: ...
+
+class SaveTemplateRequest(_message.Message):
+    __slots__ = ("template", "actor_id")
+    TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    template: Template
+    actor_id: str
+    def __init__(self, template: _Optional[_Union[Template, _Mapping]] = ..., actor_id: _Optional[str] = ...) -> None: ...
+
+class ListTemplatesRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class ListTemplatesResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Template]
+    def __init__(self, items: _Optional[_Iterable[_Union[Template, _Mapping]]] = ...) -> None: ...
+
+class RecordZaloInteractionRequest(_message.Message):
+    __slots__ = ("zalo_user_id", "interaction", "occurred_at")
+    ZALO_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    INTERACTION_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    zalo_user_id: str
+    interaction: ZaloInteraction
+    occurred_at: _timestamp_pb2.Timestamp
+    def __init__(self, zalo_user_id: _Optional[str] = ..., interaction: _Optional[_Union[ZaloInteraction, str]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RecordZaloInteractionResponse(_message.Message):
+    __slots__ = ("reply_window_ends_at",)
+    REPLY_WINDOW_ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    reply_window_ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, reply_window_ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -93,6 +93,21 @@ class NotificationServiceStub:
                 request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptRequest.SerializeToString,
                 response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptResponse.FromString,
                 _registered_method=True)
+        self.SaveTemplate = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/SaveTemplate',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.SaveTemplateRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Template.FromString,
+                _registered_method=True)
+        self.ListTemplates = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/ListTemplates',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ListTemplatesRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ListTemplatesResponse.FromString,
+                _registered_method=True)
+        self.RecordZaloInteraction = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/RecordZaloInteraction',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionResponse.FromString,
+                _registered_method=True)
 
 
 class NotificationServiceServicer:
@@ -184,6 +199,33 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SaveTemplate(self, request, context):
+        """Saves a new version of a template for one channel. Refused
+        (INVALID_ARGUMENT, TEMPLATE_INVALID) when it uses a placeholder that is
+        not declared or that the template's event does not provide, or when the
+        SMS text cannot fit its segment limit: errors surface at save time, never
+        at send time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTemplates(self, request, context):
+        """Lists the current version of every template, by code then channel.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordZaloInteraction(self, request, context):
+        """Records that a citizen followed, unfollowed or wrote to the Zalo
+        Official Account (from the OA webhook); opens the reply window in which
+        free customer-service messages may be sent. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -241,6 +283,21 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.RecordProviderReceipt,
                     request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptRequest.FromString,
                     response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptResponse.SerializeToString,
+            ),
+            'SaveTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveTemplate,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.SaveTemplateRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Template.SerializeToString,
+            ),
+            'ListTemplates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTemplates,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ListTemplatesRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ListTemplatesResponse.SerializeToString,
+            ),
+            'RecordZaloInteraction': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordZaloInteraction,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -544,6 +601,87 @@ class NotificationService:
             '/motcua.notification.v1.NotificationService/RecordProviderReceipt',
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptRequest.SerializeToString,
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/SaveTemplate',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.SaveTemplateRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.Template.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTemplates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/ListTemplates',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.ListTemplatesRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.ListTemplatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordZaloInteraction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/RecordZaloInteraction',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionResponse.FromString,
             options,
             channel_credentials,
             insecure,

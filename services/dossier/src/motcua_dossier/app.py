@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+from motcua.dossier.v1 import dossier_service_pb2_grpc as pb_grpc
+from motcua_dossier.catalogue import CatalogueClient
+from motcua_dossier.events import TOPIC
+from motcua_dossier.grpc_api import SERVICE_NAME, DossierServicer
+from motcua_dossier.service import CalendarProvider, DossierService
 from motcua_dossier.settings import Settings
 from motcua_platform.runtime import Runtime, ServiceApp
 from motcua_platform.settings import load_settings
 
 NAME = "dossier"
 MIGRATIONS = Path(__file__).parent / "migrations"
-TOPIC = "motcua.dossier.events.v1"
+
+__all__ = ["MIGRATIONS", "NAME", "TOPIC", "build", "wire"]
 
 
 async def wire(runtime: Runtime) -> None:
-    """Register this service's gRPC servicers and consumers on the runtime."""
-    # The domain RPCs of motcua.dossier.v1.DossierService are registered here by the dossier issue.
+    """Register DossierService on the runtime's gRPC server (the runtime already relays the outbox of TOPIC)."""
+    settings = cast(Settings, runtime.settings)
+    catalogue = CatalogueClient(settings.catalogue_target, ttl=settings.procedure_cache_seconds)
+    runtime.stoppers.append(catalogue.close)
+    service = DossierService(
+        pool=runtime.pool,
+        catalogue=catalogue,
+        calendar=CalendarProvider(runtime.pool, refresh_seconds=settings.calendar_refresh_seconds),
+        public_base_url=settings.public_base_url,
+    )
+    pb_grpc.add_DossierServiceServicer_to_server(DossierServicer(service), runtime.grpc.server)
 
 
 def build(settings: Settings | None = None) -> ServiceApp:
@@ -24,7 +40,7 @@ def build(settings: Settings | None = None) -> ServiceApp:
         name=NAME,
         settings=settings,
         migrations_dir=MIGRATIONS,
-        grpc_service_names=[],
+        grpc_service_names=[SERVICE_NAME],
         wire=wire,
         publishes_topics=[TOPIC],
     )

@@ -141,7 +141,7 @@ def require_roles(*roles: str) -> Callable[[Principal | None], Principal]:
 
 #: Demo users of `make run` (development issuer only). Passwords are for the demo only.
 DEMO_USERS: dict[str, dict[str, object]] = {
-    "canbo.saigon": {"name": "Cán bộ một cửa phường Sài Gòn", "roles": ["officer"], "agency": "000.00.01.H29",
+    "canbo.saigon": {"name": "Cán bộ một cửa phường Sài Gòn", "roles": ["officer"], "agency": "000.00.41.H29",
                      "password": "demo"},
     "tnv.an": {"name": "Tình nguyện viên Nguyễn Văn An", "roles": ["volunteer"], "password": "demo"},
     "vanhanh": {"name": "Vận hành hệ thống", "roles": ["operator", "officer"], "password": "demo"},

@@ -248,7 +248,8 @@ async def test_killed_before_the_offset_commit_redelivers_without_a_second_effec
             await producer.send(topic, value=value, key=k, headers=headers)
         await producer.flush()
 
-    doomed = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, doomed_handler)
+    # batch_size=1: the record-by-record path, where the first record is durable before the kill.
+    doomed = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, doomed_handler, batch_size=1)
     task = asyncio.create_task(doomed.run())
     try:
         await asyncio.wait_for(in_hand.wait(), 20)
@@ -259,7 +260,7 @@ async def test_killed_before_the_offset_commit_redelivers_without_a_second_effec
             await task
 
     duplicates_before = metric("motcua_consumer_duplicates_total", consumer=name)
-    successor = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, handler)
+    successor = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, handler, batch_size=1)
     async with consuming(successor):
         assert await poll(lambda: _has_effect(platform_pool, second.id), timeout=20)
         assert await poll(lambda: _async(metric("motcua_consumer_duplicates_total", consumer=name) > duplicates_before), timeout=5)
@@ -315,3 +316,52 @@ async def test_consumer_survives_a_broker_that_restarted_and_forgot(
 
 async def _count_effects(pool: asyncpg.Pool, expected: int) -> bool:
     return await pool.fetchval("SELECT count(*) FROM effects") >= expected
+
+
+async def test_killed_in_the_middle_of_a_batch_keeps_nothing_then_redelivers_each_once(
+    platform_pool: asyncpg.Pool,
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    topics: tuple[str, str],
+    poll: Callable[..., Awaitable[Any]],
+) -> None:
+    topic, dlt = topics
+    name = f"batch-{uuid4().hex[:8]}"
+    await create_effects(platform_pool)
+    events = [make_event("happened", note=f"n{i}") for i in range(20)]
+    stuck = asyncio.Event()
+
+    async def doomed_handler(conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+        await record_effect(conn, received, "doomed")
+        if received.event.id == events[10].id:
+            stuck.set()
+            await asyncio.Event().wait()  # the process dies here, mid-batch
+
+    async def handler(conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+        await record_effect(conn, received, "successor")
+
+    async with started_producer(kafka_bootstrap, kafka_idempotence) as producer:
+        for event in events:
+            k, value, headers = to_kafka(event, key="dossier-k")
+            await producer.send(topic, value=value, key=k, headers=headers)
+        await producer.flush()
+
+    doomed = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, doomed_handler)
+    task = asyncio.create_task(doomed.run())
+    try:
+        await asyncio.wait_for(stuck.wait(), 20)
+        # The first ten handler effects share the batch's open transaction: nothing is durable yet.
+        assert await effect_counts(platform_pool) == {}
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    successor = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, handler)
+    async with consuming(successor):
+        assert await poll(lambda: _count_effects(platform_pool, 20), timeout=20)
+    assert await effect_counts(platform_pool) == {e.id: 1 for e in events}
+
+
+async def _count_effects(pool: asyncpg.Pool, n: int) -> bool:
+    return await pool.fetchval("SELECT count(*) FROM effects") >= n

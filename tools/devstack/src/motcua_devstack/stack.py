@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -27,8 +28,10 @@ from motcua_platform.kafka import contract_topics, ensure_topics
 
 SERVICES = ("catalogue", "dossier", "scheduler", "notification", "gateway")
 GRPC_SERVICES = ("catalogue", "dossier", "scheduler", "notification")
+#: Local fakes of the message providers (Zalo OA, ZNS, SMS gateways, SMTP), started before the services.
+FAKES = "notification-fakes"
 _COLORS = {"postgres": 34, "broker": 35, "catalogue": 36, "dossier": 32, "scheduler": 33, "notification": 95, "gateway": 96,
-           "stack": 1}
+           FAKES: 91, "stack": 1}
 _print_lock = threading.Lock()
 
 
@@ -65,6 +68,9 @@ class StackConfig:
     host: str = "127.0.0.1"
     log_format: str = "console"
     extra_env: dict[str, str] = field(default_factory=dict)
+    fakes_http_port: int = 8090
+    fakes_smtp_port: int = 2525
+    fakes_ports_fixed: bool = False  # set from the environment: never moved to a free port
 
     @property
     def grpc_ports(self) -> dict[str, int]:
@@ -90,6 +96,9 @@ class StackConfig:
             grpc_base_port=int(env.get("MOTCUA_DEV_GRPC_BASE_PORT", "50051")),
             metrics_base_port=int(env.get("MOTCUA_DEV_METRICS_BASE_PORT", "9151")),
             log_format=env.get("MOTCUA_LOG_FORMAT", "console"),
+            fakes_http_port=int(env.get("MOTCUA_DEV_FAKES_HTTP_PORT", "8090")),
+            fakes_smtp_port=int(env.get("MOTCUA_DEV_FAKES_SMTP_PORT", "2525")),
+            fakes_ports_fixed="MOTCUA_DEV_FAKES_HTTP_PORT" in env or "MOTCUA_DEV_FAKES_SMTP_PORT" in env,
         )
 
 
@@ -107,6 +116,8 @@ class Stack:
             config.kafka_bootstrap
         )
         self._stopping = False
+        # Secret of the delivery-receipt URLs shared by the notification service, the fakes and the gateway.
+        self.callback_token = secrets.token_urlsafe(16)
 
     # -- start -----------------------------------------------------------------------------------
     def check_ports(self) -> None:
@@ -118,6 +129,13 @@ class Stack:
             wanted["embedded PostgreSQL (MOTCUA_DEV_PG_PORT)"] = c.pg_port
         if not c.kafka_bootstrap:
             wanted["embedded broker (MOTCUA_DEV_BROKER_PORT)"] = c.broker_port
+        if c.fakes_ports_fixed:
+            wanted |= {"provider fakes HTTP": c.fakes_http_port, "provider fakes SMTP": c.fakes_smtp_port}
+        else:  # local dev endpoints: move to free ports when the usual ones are taken
+            from motcua_platform.embedded.process import free_port
+
+            c.fakes_http_port = c.fakes_http_port if port_is_free(c.host, c.fakes_http_port) else free_port()
+            c.fakes_smtp_port = c.fakes_smtp_port if port_is_free(c.host, c.fakes_smtp_port) else free_port()
         busy = [f"{what} {c.host}:{port}" for what, port in wanted.items() if not port_is_free(c.host, port)]
         if busy:
             raise EmbeddedError("ports already in use (another `make run`?): " + ", ".join(busy))
@@ -177,6 +195,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        # Links printed for people (receipt QR codes, receipt_url) point at this stack's gateway.
+        env.setdefault("MOTCUA_PUBLIC_BASE_URL", f"http://{c.host}:{c.http_port}")
         if service in GRPC_SERVICES:
             env["MOTCUA_GRPC_PORT"] = str(c.grpc_ports[service])
             env["MOTCUA_METRICS_PORT"] = str(c.metrics_ports[service])
@@ -186,12 +206,43 @@ class Stack:
             env.setdefault("MOTCUA_AUTH_DEV_ISSUER", "true")
             for svc, port in c.grpc_ports.items():
                 env[f"MOTCUA_{svc.upper()}_TARGET"] = f"{c.host}:{port}"
+        if service == "dossier":
+            env["MOTCUA_CATALOGUE_TARGET"] = f"{c.host}:{c.grpc_ports['catalogue']}"
+        if service == "scheduler":
+            # The demo ward (kiosks, bus route, volunteers, staff) and procedure checks against the catalogue.
+            env.setdefault("MOTCUA_SCHEDULER_SEED_DEMO", "true")
+            env["MOTCUA_CATALOGUE_TARGET"] = f"{c.host}:{c.grpc_ports['catalogue']}"
+        env.update(self._notification_env(service))
         env.update(c.extra_env)
         return env
 
+    def _notification_env(self, service: str) -> dict[str, str]:
+        """Point the notification service's providers at the local fakes, and receipts at the gateway."""
+        c = self.config
+        fakes, gateway = f"http://{c.host}:{c.fakes_http_port}", f"http://{c.host}:{c.http_port}"
+        shared = {"MOTCUA_PROVIDER_CALLBACK_TOKEN": self.callback_token, "MOTCUA_ZALO__APP_ID": "motcua-dev-app",
+                  "MOTCUA_ZALO__OA_SECRET_KEY": "motcua-dev-oa-secret"}
+        if service == FAKES:
+            return shared | {"MOTCUA_FAKES_HOST": c.host, "MOTCUA_FAKES_HTTP_PORT": str(c.fakes_http_port),
+                             "MOTCUA_FAKES_SMTP_PORT": str(c.fakes_smtp_port), "MOTCUA_FAKES_GATEWAY_URL": gateway}
+        if service == "gateway":
+            return shared
+        if service != "notification":
+            return {}
+        return shared | {
+            "MOTCUA_ZALO__OA_BASE_URL": fakes, "MOTCUA_ZALO__OAUTH_BASE_URL": fakes, "MOTCUA_ZALO__ZNS_BASE_URL": fakes,
+            "MOTCUA_ZALO__APP_SECRET": "dev-app-secret", "MOTCUA_ZALO__ACCESS_TOKEN": "dev-zalo-access-token",
+            "MOTCUA_ZALO__REFRESH_TOKEN": "dev-zalo-refresh-token", "MOTCUA_ESMS__BASE_URL": fakes,
+            "MOTCUA_ESMS__API_KEY": "dev-key", "MOTCUA_ESMS__SECRET_KEY": "dev-secret", "MOTCUA_SPEEDSMS__BASE_URL": fakes,
+            "MOTCUA_SPEEDSMS__ACCESS_TOKEN": "dev-token", "MOTCUA_SMTP__HOST": c.host,
+            "MOTCUA_SMTP__PORT": str(c.fakes_smtp_port), "MOTCUA_PROVIDER_CALLBACK_BASE_URL": gateway,
+            "MOTCUA_WEBHOOK_ALLOW_INSECURE_LOCALHOST": "true", "MOTCUA_PUBLIC_LOOKUP_URL": f"{gateway}/tra-cuu",
+        }
+
     def start_service(self, service: str) -> None:
+        module = ["motcua_notification", "fakes"] if service == FAKES else [f"motcua_{service}"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", f"motcua_{service}"],
+            [sys.executable, "-m", *module],
             env=self.service_env(service),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -203,6 +254,9 @@ class Stack:
         self.procs[service] = proc
 
     def start_services(self) -> None:
+        self.start_service(FAKES)
+        say("stack", f"sent messages (fakes) http://{self.config.host}:{self.config.fakes_http_port}/  "
+                     f"SMTP {self.config.host}:{self.config.fakes_smtp_port}")
         for service in SERVICES:
             self.start_service(service)
 
@@ -254,7 +308,7 @@ class Stack:
     def stop(self) -> None:
         """Stop services (gateway first), then the broker, then Postgres. Never leaves a child behind."""
         self._stopping = True
-        order = ["gateway", *[s for s in SERVICES if s != "gateway"]]
+        order = ["gateway", *[s for s in SERVICES if s != "gateway"], FAKES]
         for name in order:
             proc = self.procs.get(name)
             if proc is not None and proc.poll() is None:

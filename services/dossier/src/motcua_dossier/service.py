@@ -1,0 +1,354 @@
+"""Use cases of the dossier registry, one transaction each. Keyword-only, domain types in and out."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from motcua_dossier import receipt as receipts
+from motcua_dossier import repository as repo
+from motcua_dossier.catalogue import CatalogueClient
+from motcua_dossier.domain import errors, lifecycle, linked
+from motcua_dossier.domain.calendar import VIETNAM, DueDate, WorkingCalendar
+from motcua_dossier.domain.lifecycle import Status
+from motcua_dossier.domain.model import (
+    SYSTEM_LINKER,
+    Actor,
+    Applicant,
+    Dossier,
+    DossierSummary,
+    JourneyStep,
+    ProcedureFacts,
+    PublicStatus,
+    ResultDelivery,
+    StatusChange,
+    Submission,
+)
+from motcua_dossier.events import linked_created, received, transitioned
+from motcua_platform.errors import MotcuaError
+from motcua_platform.logging import get_logger
+from motcua_platform.outbox import enqueue
+
+log = get_logger(__name__)
+
+LINK_REASON = "Tạo tự động theo liên thông thủ tục hành chính"
+#: Rendered receipts kept per (code, version, format): a PDF costs a few hundred ms of CPU.
+RECEIPT_CACHE_SIZE = 256
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def due_basis_json(due: DueDate, pauses: list[dict] | None = None) -> dict:
+    return {
+        "received_at": due.received_at.isoformat(),
+        "counted_from": due.counted_from.isoformat(),
+        "working_days": due.working_days,
+        "skipped": [{"date": s.day.isoformat(), "reason": s.reason} for s in due.skipped],
+        "paused_minutes": due.paused_minutes,
+        "pauses": pauses or [],
+    }
+
+
+class CalendarProvider:
+    """The working calendar with the database overrides, reloaded every `refresh_seconds`."""
+
+    def __init__(self, pool: asyncpg.Pool | None, *, refresh_seconds: float = 60.0) -> None:
+        self._pool = pool
+        self._refresh = refresh_seconds
+        self._calendar: WorkingCalendar | None = None
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> WorkingCalendar:
+        if self._calendar is not None and time.monotonic() - self._loaded_at < self._refresh:
+            return self._calendar
+        async with self._lock:
+            if self._calendar is None or time.monotonic() - self._loaded_at >= self._refresh:
+                overrides = await repo.load_overrides(self._pool) if self._pool is not None else []
+                self._calendar = WorkingCalendar(overrides=overrides)
+                self._loaded_at = time.monotonic()
+        return self._calendar
+
+    def invalidate(self) -> None:
+        self._loaded_at = 0.0
+
+
+@dataclass(frozen=True)
+class Submitted:
+    dossier: Dossier
+    replayed: bool
+
+
+class DossierService:
+    def __init__(self, *, pool: asyncpg.Pool, catalogue: CatalogueClient, calendar: CalendarProvider,
+                 public_base_url: str) -> None:
+        self.pool = pool
+        self.catalogue = catalogue
+        self.calendar = calendar
+        self.public_base_url = public_base_url
+        self._receipts: dict[tuple[str, int, bool], bytes] = {}
+
+    # -- submission ------------------------------------------------------------------------------
+
+    async def _facts(self, code: str, version: int) -> ProcedureFacts:
+        facts = await self.catalogue.procedure(code, version)
+        if facts.status == "withdrawn" and version:
+            current = await self.catalogue.procedure(code, 0)
+            if current.status == "published":
+                raise errors.procedure_version_not_in_force(code, version, current.version)
+            facts = current
+        if facts.status == "withdrawn":
+            raise errors.procedure_withdrawn(facts.code, facts.name, facts.replaced_by_code)
+        if facts.status != "published":
+            raise errors.procedure_not_found(code)
+        return facts
+
+    async def submit(self, submission: Submission) -> Submitted:
+        """Register a dossier (and its linked dossiers) with gap-free codes and their events, in one transaction.
+
+        Idempotent on `submission.idempotency_key`: the key is claimed by the insert itself; a
+        repeat with the same request hash returns the first dossier (replayed), another hash
+        is refused. A refused or failed submission consumes no number.
+        """
+        facts = await self._facts(submission.procedure_code, submission.procedure_version)
+        agency_code, agency_name = facts.agency_code, facts.agency_name
+        if submission.agency_code and submission.agency_code != facts.agency_code:
+            name = await self.catalogue.agency_name(submission.agency_code)
+            if name is None:
+                raise errors.unknown_agency(submission.agency_code)
+            agency_code, agency_name = submission.agency_code, name
+        provided = {_norm(d.name) for d in submission.documents}
+        missing = [d.name for d in facts.required_documents if d.required and _norm(d.name) not in provided]
+        if missing:
+            raise errors.missing_documents(missing)
+
+        now = _now()
+        day = now.astimezone(VIETNAM).date()
+        calendar = await self.calendar.get()
+        officer = submission.assisted_by is not None and submission.assisted_by.role == "officer"
+        status = Status.RECEIVED if officer else Status.NEW
+        working_days = facts.working_days_for(submission.channel)
+        due = calendar.due_date(now, working_days, agency_code) if status == Status.RECEIVED else None
+        root = self._new(facts, agency_code, agency_name, status, due, working_days, submission.result_delivery,
+                         submission.assisted_by, submission.documents)
+        dossiers = [root]
+        if not submission.skip_linked:
+            for code in linked.linked_codes(facts.code, subject_birth_date=submission.subject_birth_date, on=day):
+                try:
+                    other = await self._facts(code, 0)
+                except MotcuaError as exc:
+                    log.warning("linked_procedure_unavailable", procedure_code=code, reason=exc.code)
+                    continue
+                days = other.working_days_for(submission.channel)
+                dossiers.append(self._new(other, other.agency_code, other.agency_name, Status.NEW, None, days,
+                                          submission.result_delivery, SYSTEM_LINKER, ()))
+        dossiers = _ranked(dossiers)
+        actor = submission.assisted_by or Actor("citizen", "citizen")
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                rows = await repo.register(
+                    conn, day=day, received_at=now, dossiers=dossiers, channel=submission.channel,
+                    result_delivery=submission.result_delivery, consent=submission.consent, applicant=submission.applicant,
+                    subject_birth_date=submission.subject_birth_date, idempotency_key=submission.idempotency_key,
+                    request_hash=submission.request_hash, actor=actor, linker=SYSTEM_LINKER, link_reason=LINK_REASON,
+                )
+                if rows is not None:
+                    codes = {procedure_code: code for code, procedure_code, is_root in rows if not is_root}
+                    root_code = next(code for code, _, is_root in rows if is_root)
+                    events = [received(root_code, root, at=now, channel=int(submission.channel),
+                                       result_delivery=int(submission.result_delivery),
+                                       assisted=submission.assisted_by is not None, parent_code="")]
+                    for d in dossiers[1:]:
+                        code = codes[d.procedure_code]
+                        events.append(received(code, d, at=now, channel=int(submission.channel),
+                                               result_delivery=int(submission.result_delivery), assisted=True,
+                                               parent_code=root_code))
+                        events.append(linked_created(code, d, at=now, parent_code=root_code,
+                                                     parent_procedure_code=root.procedure_code))
+                    await enqueue(conn, *events)
+                else:
+                    # The key is taken: undo the counter increments (the rollback releases them).
+                    raise _KeyTaken
+        log.info("dossier_received", dossier_code=root_code, procedure_code=facts.code, agency_code=agency_code,
+                 status=int(status), linked=len(dossiers) - 1, channel=submission.channel.name.lower())
+        history = [StatusChange(0, status, actor, "", now)]
+        return Submitted(Dossier(
+            code=root_code, public_token=root.public_token, version=1, procedure_code=facts.code,
+            procedure_version=facts.version, procedure_name=facts.name, agency_code=agency_code, agency_name=agency_name,
+            status=status, received_at=now, due_at=due.due_at if due else None, due_basis=root.due_basis, paused_at=None,
+            processing_working_days=working_days, collect_at=root.collect_at, channel=submission.channel,
+            assisted_by=submission.assisted_by, result_delivery=submission.result_delivery, consent=submission.consent,
+            contact_ref=root.contact_ref, applicant=submission.applicant, documents=submission.documents, parent_code="",
+            root_code=root_code, updated_at=now, history=history, linked_codes=[codes[d.procedure_code] for d in dossiers[1:]],
+        ), replayed=False)
+
+    async def submit_or_replay(self, submission: Submission) -> Submitted:
+        try:
+            return await self.submit(submission)
+        except _KeyTaken:
+            pass
+        async with self.pool.acquire() as conn:
+            found = await repo.find_by_idempotency_key(conn, submission.idempotency_key)
+            if found is None:  # the first request rolled back after all: try again once
+                return await self.submit(submission)
+            request_hash, code = found
+            if not hmac.compare_digest(request_hash, submission.request_hash):
+                raise errors.idempotency_key_reused()
+            dossier = await repo.get_full(conn, code)
+        assert dossier is not None
+        log.info("dossier_submission_replayed", dossier_code=code)
+        return Submitted(dossier, replayed=True)
+
+    @staticmethod
+    def _new(facts: ProcedureFacts, agency_code: str, agency_name: str, status: Status, due: DueDate | None,
+             working_days: int, delivery: ResultDelivery, assisted_by: Actor | None, documents: tuple) -> repo.NewDossier:
+        collect_at = f"Bộ phận Một cửa, {agency_name}"
+        if delivery == ResultDelivery.POST:
+            collect_at = "Địa chỉ của người nộp hồ sơ (dịch vụ bưu chính công ích)"
+        elif delivery == ResultDelivery.ONLINE:
+            collect_at = "Cổng Dịch vụ công (kết quả điện tử)"
+        return repo.NewDossier(
+            agency_code=agency_code, agency_count=0, rank=0, public_token=secrets.token_urlsafe(24),
+            procedure_code=facts.code, procedure_version=facts.version, procedure_name=facts.name, agency_name=agency_name,
+            status=status, due_at=due.due_at if due else None, due_basis=due_basis_json(due) if due else None,
+            processing_working_days=working_days, collect_at=collect_at, assisted_by=assisted_by,
+            contact_ref=f"ct_{uuid.uuid4()}", documents=tuple(documents),
+        )
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    async def public_status(self, *, code: str) -> PublicStatus:
+        found = await repo.get_public(self.pool, code)
+        if found is None:
+            raise errors.dossier_not_found(code)
+        return found
+
+    async def get(self, *, code: str) -> Dossier:
+        found = await repo.get_full(self.pool, code)
+        if found is None:
+            raise errors.dossier_not_found(code)
+        return found
+
+    async def get_by_token(self, *, code: str, token: str) -> Dossier:
+        """The full view for the holder of the receipt's token; one answer for a wrong token and an unknown code."""
+        found = await repo.get_full(self.pool, code)
+        expected = found.public_token if found is not None else secrets.token_urlsafe(24)
+        if not hmac.compare_digest(expected.encode(), token.encode()) or found is None:
+            raise errors.token_denied()
+        return found
+
+    async def journey(self, *, code: str) -> list[JourneyStep]:
+        steps = await repo.journey(self.pool, code)
+        if not steps:
+            raise errors.dossier_not_found(code)
+        return steps
+
+    async def list(self, *, statuses: list[int], agency_code: str, due_before: datetime | None, procedure_code: str,
+                   page: int, page_size: int) -> tuple[list[DossierSummary], int]:
+        return await repo.list_dossiers(self.pool, statuses=statuses, agency_code=agency_code, due_before=due_before,
+                                        procedure_code=procedure_code, limit=page_size, offset=(page - 1) * page_size)
+
+    async def resolve_contact(self, *, contact_ref: str) -> Applicant:
+        found = await repo.resolve_contact(self.pool, contact_ref)
+        if found is None:
+            raise errors.contact_not_found()
+        return found
+
+    async def due_date(self, *, received_at: datetime, working_days: int, agency_code: str = "") -> DueDate:
+        calendar = await self.calendar.get()
+        return calendar.due_date(received_at, working_days, agency_code or None)
+
+    async def receipt(self, *, code: str, pdf: bool, token: str = "") -> tuple[bytes, str, str]:
+        """The rendered receipt: (content, content type, file name). With `token`, the token must match."""
+        dossier = await (self.get_by_token(code=code, token=token) if token else self.get(code=code))
+        key = (dossier.code, dossier.version, pdf)
+        cached = self._receipts.get(key)
+        if cached is None:
+            view = receipts.view_of(dossier, receipts.status_url(self.public_base_url, dossier.code, dossier.public_token))
+            cached = await asyncio.to_thread(receipts.render_pdf, view) if pdf else receipts.render_html(view)
+            if len(self._receipts) >= RECEIPT_CACHE_SIZE:
+                self._receipts.pop(next(iter(self._receipts)))
+            self._receipts[key] = cached
+        if pdf:
+            return cached, "application/pdf", receipts.filename(code, True)
+        return cached, "text/html; charset=utf-8", receipts.filename(code, False)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def transition(self, *, code: str, to: Status, actor: Actor, reason: str = "", expected_version: int = 0) -> Dossier:
+        """Move a dossier along the lifecycle table; record who, when, why; emit exactly one event; bump the version."""
+        reason = reason.strip()
+        calendar = await self.calendar.get()
+        async with self.pool.acquire() as conn, conn.transaction():
+            locked = await repo.lock(conn, code)
+            if locked is None:
+                raise errors.dossier_not_found(code)
+            if expected_version and expected_version != locked.version:
+                raise errors.stale_version(code, expected_version, locked.version)
+            row = lifecycle.find(locked.status, to)
+            started = locked.due_at is not None
+            if row is None or (row.clock == "start" and started) or (row.clock == "resume" and not started):
+                allowed = [lifecycle.label(s) for s in lifecycle.allowed_from(locked.status)]
+                raise errors.transition_refused(code, lifecycle.label(locked.status), lifecycle.label(to), allowed)
+            if row.reason_required and not reason:
+                raise errors.reason_required(lifecycle.label(to))
+            now = _now()
+            due_at, basis, paused_at = locked.due_at, locked.due_basis, locked.paused_at
+            if row.clock == "start":
+                due = calendar.due_date(now, locked.processing_working_days, locked.agency_code)
+                due_at, basis, paused_at = due.due_at, due_basis_json(due), None
+            elif row.clock == "pause" and started and paused_at is None:
+                paused_at = now
+            elif row.clock == "resume" and paused_at is not None and due_at is not None and basis is not None:
+                minutes = calendar.working_minutes_between(paused_at, now, locked.agency_code)
+                due_at = calendar.add_working_minutes(due_at, minutes, locked.agency_code)
+                received_day = datetime.fromisoformat(basis["received_at"]).date()
+                basis = {**basis,
+                         "skipped": [{"date": s.day.isoformat(), "reason": s.reason}
+                                     for s in calendar.days_off(received_day, due_at.astimezone(VIETNAM).date(),
+                                                                locked.agency_code)],
+                         "paused_minutes": basis.get("paused_minutes", 0) + minutes,
+                         "pauses": [*basis.get("pauses", []),
+                                    {"from": paused_at.isoformat(), "to": now.isoformat(), "working_minutes": minutes}]}
+                paused_at = None
+            await repo.apply_transition(conn, locked, to=to, due_at=due_at, due_basis=basis, paused_at=paused_at, at=now,
+                                        actor=actor, reason=reason)
+            await enqueue(conn, transitioned(row.event, locked, to=to, at=now, actor=actor, reason=reason, due_at=due_at))
+            dossier = await repo.get_full(conn, code)
+        assert dossier is not None
+        log.info("dossier_transitioned", dossier_code=code, from_status=int(locked.status), to_status=int(to),
+                 event_type=row.event, actor_id=actor.id, version=dossier.version)
+        return dossier
+
+
+class _KeyTaken(Exception):
+    """The idempotency key belongs to an earlier submission."""
+
+
+def _ranked(dossiers: list[repo.NewDossier]) -> list[repo.NewDossier]:
+    """Number each dossier within its agency (root first) and record the agency's count."""
+    from dataclasses import replace
+
+    counts: dict[str, int] = {}
+    for d in dossiers:
+        counts[d.agency_code] = counts.get(d.agency_code, 0) + 1
+    seen: dict[str, int] = {}
+    out = []
+    for d in dossiers:
+        seen[d.agency_code] = seen.get(d.agency_code, 0) + 1
+        out.append(replace(d, agency_count=counts[d.agency_code], rank=seen[d.agency_code]))
+    return out

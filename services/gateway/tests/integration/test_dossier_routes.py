@@ -1,0 +1,205 @@
+"""/api/v1/dossiers and /api/v1/calendar through the real app (lifespan, auth, problems) and a real dossier service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from motcua_dossier.testing import BIRTH, REREGISTER_DEATH, REREGISTER_DEATH_DOCUMENTS, RunningDossier, running_dossier
+from motcua_gateway.app import create_app
+from motcua_gateway.settings import Settings
+from motcua_platform.embedded.process import free_port
+
+pytestmark = pytest.mark.integration
+
+PERSONAL = ("Trần Thị Ngọc Ánh", "079190001234", "0912345678", "+84912345678", "anh.tran@example.vn", "Nguyễn Huệ")
+
+
+def body(**change: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "procedure_code": REREGISTER_DEATH,
+        "applicant": {"full_name": "Trần Thị Ngọc Ánh", "id_number": "079190001234", "phone": "0912345678",
+                      "email": "anh.tran@example.vn",
+                      "address": {"street": "12 Nguyễn Huệ", "ward_name": "Phường Sài Gòn",
+                                  "province_name": "Thành phố Hồ Chí Minh"}},
+        "documents": [{"name": n, "originals": o, "copies": c} for n, o, c in REREGISTER_DEATH_DOCUMENTS],
+        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"},
+    }
+    data.update(change)
+    return data
+
+
+@pytest.fixture
+async def backend(postgres_url: str, db_schema: str) -> AsyncIterator[RunningDossier]:
+    async with running_dossier(postgres_url, db_schema, public_base_url="https://dichvucong.example.vn") as running:
+        yield running
+
+
+def _app(postgres_url: str, kafka_bootstrap: str, backend: RunningDossier, **settings: Any):  # type: ignore[no-untyped-def]
+    return create_app(Settings(
+        database_url=postgres_url, kafka_bootstrap=kafka_bootstrap, dossier_target=backend.address,
+        catalogue_target=backend.catalogue_server.address, scheduler_target=f"127.0.0.1:{free_port()}",
+        notification_target=f"127.0.0.1:{free_port()}", auth_dev_issuer=True,
+        public_base_url="https://dichvucong.example.vn", **settings,
+    ))
+
+
+@pytest.fixture
+async def client(postgres_url: str, kafka_bootstrap: str, backend: RunningDossier) -> AsyncIterator[httpx.AsyncClient]:
+    app = _app(postgres_url, kafka_bootstrap, backend, dossier_lookup_burst=1000, dossier_submit_burst=1000)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+            c.app = app  # type: ignore[attr-defined]
+            yield c
+
+
+def officer_headers(client: httpx.AsyncClient, agency: str | None = "000.00.42.H29", roles: list[str] | None = None
+                    ) -> dict[str, str]:
+    token = client.app.state.verifier.issue(subject="canbo.benthanh", name="Nguyễn Thị Lan",  # type: ignore[attr-defined]
+                                            roles=roles or ["officer"], agency=agency)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_submit_follow_print_and_move_a_dossier(client: httpx.AsyncClient) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    created = await client.post("/api/v1/dossiers", json=body(), headers=key)
+    assert created.status_code == 201, created.text
+    out = created.json()
+    code, token = out["code"], out["public_token"]
+    assert out["status"] == 1 and out["status_label"] == "Mới đăng ký" and out["due_at"] is None
+    assert out["receipt_url"] == f"https://dichvucong.example.vn/api/v1/dossiers/{code}/receipt?token={token}"
+    assert out["status_url"] == f"https://dichvucong.example.vn/tra-cuu/{code}?token={token}"
+
+    replay = await client.post("/api/v1/dossiers", json=body(), headers=key)
+    assert replay.status_code == 200 and replay.json()["code"] == code and replay.json()["replayed"] is True
+    other = await client.post("/api/v1/dossiers", json=body(result_delivery="post"), headers=key)
+    assert other.status_code == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    missing = await client.post("/api/v1/dossiers", json=body())
+    assert missing.status_code == 400 and missing.headers["content-type"].startswith("application/problem+json")
+
+    public = await client.get(f"/api/v1/dossiers/{code}")
+    assert public.status_code == 200
+    assert set(public.json()) == {"code", "status", "status_label", "last_update", "due_at", "due_label", "procedure_name",
+                                  "agency_name", "history"}
+    assert not any(p in public.text for p in PERSONAL) and token not in public.text
+
+    full = await client.get(f"/api/v1/dossiers/{code}", params={"token": token})
+    assert full.status_code == 200 and full.json()["view"] == "applicant"
+    assert full.json()["applicant"]["full_name"] == "Trần Thị Ngọc Ánh"
+    wrong = await client.get(f"/api/v1/dossiers/{code}", params={"token": "guess"})
+    unknown_with_token = await client.get("/api/v1/dossiers/000.00.42.H29-201125-0042", params={"token": token})
+    assert wrong.status_code == unknown_with_token.status_code == 403
+    assert wrong.json()["detail"] == unknown_with_token.json()["detail"]
+    assert (await client.get("/api/v1/dossiers/000.00.42.H29-201125-0042")).status_code == 404
+    malformed = await client.get("/api/v1/dossiers/000.00.42.H29-201345-0001")
+    assert malformed.status_code == 422 and "không đúng định dạng" in malformed.json()["detail"]
+
+    html = await client.get(f"/api/v1/dossiers/{code}/receipt", params={"token": token})
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in html.text
+    pdf = await client.get(f"/api/v1/dossiers/{code}/receipt.pdf", params={"token": token})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-disposition"] == f'attachment; filename="bien-nhan-{code}.pdf"'
+    assert (await client.get(f"/api/v1/dossiers/{code}/receipt.pdf")).status_code == 422
+    assert (await client.get(f"/api/v1/dossiers/{code}/receipt.pdf", params={"token": "x"})).status_code == 403
+
+    url = f"/api/v1/dossiers/{code}/transitions"
+    assert (await client.post(url, json={"to_status": 2})).status_code == 401
+    assert (await client.post(url, json={"to_status": 2}, headers=officer_headers(client, roles=["volunteer"]))
+            ).status_code == 403
+    foreign = await client.post(url, json={"to_status": 2}, headers=officer_headers(client, agency="000.00.41.H29"))
+    assert foreign.status_code == 403 and foreign.json()["code"] == "DOSSIER_OTHER_AGENCY"
+    accepted = await client.post(url, json={"to_status": 2, "expected_version": 1}, headers=officer_headers(client))
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status_label"] == "Được tiếp nhận"
+    assert accepted.json()["due_label"].startswith(("Sáng ngày ", "Chiều ngày "))
+    assert accepted.json()["history"][-1]["actor_name"] == "Nguyễn Thị Lan"
+    illegal = await client.post(url, json={"to_status": 10}, headers=officer_headers(client))
+    assert illegal.status_code == 422 and "Không thể chuyển hồ sơ" in illegal.json()["detail"]
+    stale = await client.post(url, json={"to_status": 4, "expected_version": 1}, headers=officer_headers(client))
+    assert stale.status_code == 409
+    after = await client.get(f"/api/v1/dossiers/{code}", params={"token": token})
+    assert after.json()["history"][-1]["actor_name"] == ""  # officers' names are not shown to the applicant
+
+    as_officer = await client.get(f"/api/v1/dossiers/{code}", headers=officer_headers(client))
+    assert as_officer.json()["view"] == "officer" and as_officer.json()["applicant"]["id_number"] == "079190001234"
+    other_agency = await client.get(f"/api/v1/dossiers/{code}", headers=officer_headers(client, agency="000.00.41.H29"))
+    assert other_agency.status_code == 403
+    listed = await client.get("/api/v1/dossiers", headers=officer_headers(client))
+    assert listed.status_code == 200 and [i["code"] for i in listed.json()["items"]] == [code]
+
+
+async def test_counter_submission_with_linked_dossiers_and_journey(client: httpx.AsyncClient) -> None:
+    docs = [{"name": n} for n in ("Tờ khai đăng ký khai sinh",
+                                  "Giấy chứng sinh hoặc văn bản của người làm chứng xác nhận về việc sinh")]
+    docs.append({"name": "Giấy tờ tùy thân của người yêu cầu (hộ chiếu, thẻ căn cước hoặc giấy tờ có ảnh do cơ quan có "
+                         "thẩm quyền cấp) để đối chiếu"})
+    created = await client.post(
+        "/api/v1/dossiers", json=body(procedure_code=BIRTH, documents=docs, subject={"birth_date": "2026-01-05"}),
+        headers={"Idempotency-Key": str(uuid.uuid4()), **officer_headers(client, agency="000.00.41.H29")})
+    assert created.status_code == 201, created.text
+    out = created.json()
+    assert out["status"] == 2 and out["due_label"].startswith("Chiều ngày") and len(out["linked_codes"]) == 2
+    journey = await client.get(f"/api/v1/dossiers/{out['code']}/journey", params={"token": out["public_token"]})
+    assert [s["relation"] for s in journey.json()["steps"]] == ["root", "linked", "linked"]
+    assert (await client.get(f"/api/v1/dossiers/{out['code']}/journey")).status_code == 422
+
+
+async def test_counter_channel_needs_an_officer_and_missing_documents_are_named(client: httpx.AsyncClient) -> None:
+    counter = await client.post("/api/v1/dossiers", json=body(channel="counter"), headers={"Idempotency-Key": "k" * 16})
+    assert counter.status_code == 403
+    missing = await client.post("/api/v1/dossiers", json=body(documents=[]), headers={"Idempotency-Key": "m" * 16})
+    assert missing.status_code == 422 and missing.json()["detail"].startswith("Hồ sơ còn thiếu giấy tờ bắt buộc:")
+    invalid = await client.post("/api/v1/dossiers", json=body(applicant={"full_name": "x"}), headers={"Idempotency-Key": "i" * 16})
+    assert invalid.status_code == 422 and invalid.json()["code"] == "VALIDATION_FAILED"
+
+
+async def test_public_look_ups_are_rate_limited_per_address_but_not_for_staff(
+    postgres_url: str, kafka_bootstrap: str, backend: RunningDossier
+) -> None:
+    app = _app(postgres_url, kafka_bootstrap, backend, dossier_lookup_rate_per_second=0.2, dossier_lookup_burst=3)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            client.app = app  # type: ignore[attr-defined]
+            replies = [await client.get(f"/api/v1/dossiers/000.00.42.H29-201125-{i:04d}") for i in range(1, 5)]
+            assert [r.status_code for r in replies] == [404, 404, 404, 429]
+            assert replies[-1].headers["retry-after"] == "5"
+            assert replies[-1].json()["code"] == "RATE_LIMITED" and "thử lại sau 5 giây" in replies[-1].json()["detail"]
+            staff = await client.get("/api/v1/dossiers/000.00.42.H29-201125-0009", headers=officer_headers(client))
+            assert staff.status_code == 404
+
+
+@pytest.mark.parametrize(("received_at", "days", "label", "session", "skipped"), [
+    ("2020-12-02T14:05", 5, "Chiều ngày 09/12/2020", "afternoon", ["2020-12-05", "2020-12-06"]),
+    ("2020-12-02T07:05:00+00:00", 5, "Chiều ngày 09/12/2020", "afternoon", ["2020-12-05", "2020-12-06"]),
+    ("2025-01-24T09:00", 1, "Sáng ngày 03/02/2025", "morning",
+     ["2025-01-25", "2025-01-26", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-01",
+      "2025-02-02"]),
+])
+async def test_due_date_endpoint(client: httpx.AsyncClient, received_at: str, days: int, label: str, session: str,
+                                 skipped: list[str]) -> None:
+    reply = await client.get("/api/v1/calendar/due-date", params={"received_at": received_at, "working_days": days})
+    assert reply.status_code == 200, reply.text
+    out = reply.json()
+    assert (out["label_vi"], out["session"]) == (label, session)
+    assert out["due_at"].endswith("+07:00")
+    assert [s["date"] for s in out["skipped"]] == skipped and all(s["reason"] for s in out["skipped"])
+
+
+async def test_due_date_endpoint_refuses_bad_input(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/v1/calendar/due-date", params={"received_at": "hôm qua", "working_days": 1})
+            ).status_code == 422
+    assert (await client.get("/api/v1/calendar/due-date", params={"received_at": "2020-12-02", "working_days": -1})
+            ).status_code == 422
+
+
+async def test_openapi_documents_the_routes_with_models(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    for path in ("/api/v1/dossiers", "/api/v1/dossiers/{code}", "/api/v1/dossiers/{code}/receipt",
+                 "/api/v1/dossiers/{code}/receipt.pdf", "/api/v1/dossiers/{code}/transitions", "/api/v1/calendar/due-date"):
+        assert path in spec["paths"], path
+    assert "SubmitOut" in spec["components"]["schemas"] and "DueDateOut" in spec["components"]["schemas"]

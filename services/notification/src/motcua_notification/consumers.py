@@ -1,0 +1,51 @@
+"""Kafka handler of dossier and booking events: record what to send, never send.
+
+Runs inside the consumer's inbox transaction (one per event): inserting the
+notification (unique on its source key) and the agency webhook deliveries commits
+together with the inbox row, so a redelivered event changes nothing. The slow work
+(contact resolution, providers, webhooks) happens in the worker loops, woken by the
+commit (NOTIFY).
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from motcua_notification import repository
+from motcua_notification.domain import events
+from motcua_notification.webhooks import structured_body
+from motcua_platform.consumer import ReceivedEvent
+from motcua_platform.logging import get_logger
+
+log = get_logger(__name__)
+
+DOSSIER_TOPIC = "motcua.dossier.events.v1"
+SCHEDULER_TOPIC = "motcua.scheduler.events.v1"
+
+
+class EventHandler:
+    def __init__(self, *, lookup_url: str) -> None:
+        self._lookup_url = lookup_url
+
+    async def __call__(self, conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+        event = received.event
+        if not events.is_handled(event.type):
+            return
+        message = events.parse(event.type, event.data)  # InvalidEvent -> dead letter
+        wanted = events.notification_for(event.type, message, lookup_url=self._lookup_url)
+        if wanted is not None:
+            nid, created = await repository.insert_notification(
+                conn, source_key=f"event:{event.source}|{event.id}|{wanted.contact_ref}", source_event_id=event.id,
+                event_type=event.type, template_code=wanted.template_code, params=wanted.params,
+                contact_source=wanted.contact_source, contact_ref=wanted.contact_ref, dossier_code=wanted.dossier_code,
+                booking_id=wanted.booking_id, procedure_code=wanted.procedure_code, urgent=wanted.urgent,
+                essential=wanted.essential, legal_basis=wanted.legal_basis,
+            )
+            if created:
+                log.info("notification_accepted", notification_id=str(nid), template=wanted.template_code)
+        if event.type in events.DOSSIER_EVENTS:
+            count = await repository.enqueue_webhooks(conn, event_id=event.id, event_type=event.type,
+                                                      procedure_code=events.procedure_code_of(message),
+                                                      body=structured_body(event))
+            if count:
+                log.info("webhooks_enqueued", count=count)

@@ -1,0 +1,1 @@
+"""Pure domain of the notification service: no I/O."""

@@ -1,0 +1,1 @@
+"""Local fakes of the providers (`python -m motcua_notification fakes`)."""

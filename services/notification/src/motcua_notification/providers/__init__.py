@@ -1,0 +1,1 @@
+"""Provider clients: Zalo OA, ZNS, eSMS, SpeedSMS, SMTP."""

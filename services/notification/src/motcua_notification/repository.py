@@ -1,0 +1,629 @@
+"""All SQL of the notification service. Functions take the connection (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+import asyncpg
+
+from motcua_notification.domain.policy import Preferences, ZaloState
+from motcua_notification.domain.templates import Template
+
+Conn = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+TERMINAL = ("delivered", "permanent-failure", "temporary-failure", "technical-failure")
+FAILED = ("permanent-failure", "temporary-failure", "technical-failure")
+
+
+# -- templates ---------------------------------------------------------------------------------------
+
+
+def _template(r: asyncpg.Record) -> Template:
+    return Template(code=r["code"], channel=r["channel"], body=r["body"], parameters=tuple(r["parameters"]),
+                    subject=r["subject"], body_html=r["body_html"], zns_template_id=r["zns_template_id"],
+                    zns_params=json.loads(r["zns_params"]), version=r["version"], created_by=r["created_by"])
+
+
+async def current_templates(conn: Conn, *, code: str = "") -> list[tuple[Template, datetime]]:
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT ON (code, channel) code, channel, version, subject, body, body_html, zns_template_id,
+               zns_params::text AS zns_params, parameters, created_at, created_by
+        FROM templates WHERE ($1 = '' OR code = $1) ORDER BY code, channel, version DESC
+        """,
+        code,
+    )
+    return [(_template(r), r["created_at"]) for r in rows]
+
+
+async def insert_template(conn: Conn, *, template: Template, first_only: bool = False) -> tuple[Template, datetime] | None:
+    """Store `template` as the next version of its (code, channel); with `first_only`, only if none exists."""
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO templates (code, channel, version, subject, body, body_html, zns_template_id, zns_params,
+                               parameters, created_by)
+        SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7::text::jsonb, $8, $9
+        FROM templates WHERE code = $1 AND channel = $2
+        {"HAVING count(*) = 0" if first_only else ""}
+        ON CONFLICT DO NOTHING
+        RETURNING code, channel, version, subject, body, body_html, zns_template_id, zns_params::text AS zns_params,
+                  parameters, created_at, created_by
+        """,
+        template.code, template.channel, template.subject, template.body, template.body_html,
+        template.zns_template_id, json.dumps(dict(template.zns_params), ensure_ascii=False), list(template.parameters),
+        template.created_by,
+    )
+    return (_template(row), row["created_at"]) if row else None
+
+
+# -- notifications -----------------------------------------------------------------------------------
+
+
+async def insert_notification(
+    conn: Conn, *, source_key: str, template_code: str, params: dict[str, str], contact_source: str,
+    contact_ref: str = "", source_event_id: str = "", event_type: str = "", dossier_code: str = "",
+    booking_id: str = "", procedure_code: str = "", urgent: bool = False, essential: bool = True,
+    legal_basis: str = "", channel_order: Sequence[str] = (), phone: str | None = None, email: str | None = None,
+    zalo_user_id: str | None = None, full_name: str | None = None,
+) -> tuple[uuid.UUID, bool]:
+    """Insert a notification unless its source_key exists; return (id, created)."""
+    new_id = uuid.uuid4()
+    row = await conn.fetchrow(
+        """
+        INSERT INTO notifications (id, source_key, source_event_id, event_type, template_code, params, contact_source,
+                                   contact_ref, dossier_code, booking_id, procedure_code, urgent, essential, legal_basis,
+                                   channel_order, phone, email, zalo_user_id, full_name)
+        VALUES ($1, $2, $3, $4, $5, $6::text::jsonb, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+        ON CONFLICT (source_key) DO NOTHING RETURNING id
+        """,
+        new_id, source_key, source_event_id, event_type, template_code, json.dumps(params, ensure_ascii=False),
+        contact_source, contact_ref, dossier_code, booking_id, procedure_code, urgent, essential, legal_basis,
+        list(channel_order), phone, email, zalo_user_id, full_name,
+    )
+    if row is not None:
+        return row["id"], True
+    existing = await conn.fetchval("SELECT id FROM notifications WHERE source_key = $1", source_key)
+    return existing, False
+
+
+async def claim_to_plan(conn: Conn, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+    """Lease notifications waiting for planning (contact resolution + policy); a crashed planner's lease expires."""
+    return await conn.fetch(
+        """
+        UPDATE notifications n SET plan_after = clock_timestamp() + make_interval(secs => $2),
+                                   plan_attempts = n.plan_attempts + 1
+        FROM (SELECT id FROM notifications WHERE state = 'planning' AND plan_after <= clock_timestamp()
+              ORDER BY plan_after LIMIT $1 FOR UPDATE SKIP LOCKED) due
+        WHERE n.id = due.id
+        RETURNING n.id, n.source_key, n.source_event_id, n.template_code, n.params::text AS params, n.contact_source,
+                  n.contact_ref, n.phone, n.email, n.zalo_user_id, n.full_name, n.dossier_code, n.booking_id, n.urgent,
+                  n.essential, n.legal_basis, n.channel_order, n.created_at, n.plan_attempts
+        """,
+        limit, lease_seconds,
+    )
+
+
+async def mark_planned(conn: Conn, *, notification_id: uuid.UUID, phone: str, email: str, zalo_user_id: str,
+                       full_name: str, chain: Sequence[str]) -> bool:
+    status = await conn.execute(
+        """
+        UPDATE notifications SET state = 'planned', phone = nullif($2, ''), email = nullif($3, ''),
+               zalo_user_id = nullif($4, ''), full_name = nullif($5, ''), chain = $6, updated_at = clock_timestamp()
+        WHERE id = $1 AND state = 'planning'
+        """,
+        notification_id, phone, email, zalo_user_id, full_name, list(chain),
+    )
+    return status.endswith(" 1")
+
+
+async def finish_notification(conn: Conn, *, notification_id: uuid.UUID, status: str, reason: str,
+                              contact: dict[str, str] | None = None) -> asyncpg.Record | None:
+    """Close a notification as failed or suppressed; return it (None when it was already closed)."""
+    contact = contact or {}
+    return await conn.fetchrow(
+        """
+        UPDATE notifications SET state = 'done', status = $2, reason = $3, updated_at = clock_timestamp(),
+               phone = coalesce(phone, nullif($4, '')), email = coalesce(email, nullif($5, ''))
+        WHERE id = $1 AND status NOT IN ('failed', 'suppressed')
+        RETURNING id, template_code, dossier_code, booking_id, source_event_id
+        """,
+        notification_id, status, reason[:1000], contact.get("phone", ""), contact.get("email", ""),
+    )
+
+
+async def retry_plan(conn: Conn, *, notification_id: uuid.UUID, delay: float, reason: str) -> None:
+    await conn.execute(
+        "UPDATE notifications SET plan_after = clock_timestamp() + make_interval(secs => $2), reason = $3 WHERE id = $1",
+        notification_id, delay, reason[:1000],
+    )
+
+
+async def set_notification_status(conn: Conn, *, notification_id: uuid.UUID, status: str) -> asyncpg.Record:
+    """Advance the overall status (queued < sent < delivered; a failure is overridden by a later success); return it."""
+    return await conn.fetchrow(
+        """
+        WITH moved AS (
+            UPDATE notifications SET status = $2, updated_at = clock_timestamp()
+            WHERE id = $1 AND (status = 'queued' OR (status = 'sent' AND $2 = 'delivered')
+                               OR (status = 'failed' AND $2 <> 'failed'))
+        )
+        SELECT template_code, dossier_code, booking_id, source_event_id FROM notifications WHERE id = $1
+        """,
+        notification_id, status,
+    )
+
+
+# -- deliveries --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    notification_id: uuid.UUID
+    event_key: str
+    recipient: str
+    channel: str
+    step: int
+    not_before: datetime
+    subject: str = ""
+    body: str = ""
+    body_html: str = ""
+    zns_template_id: str = ""
+    zns_data: dict[str, str] | None = None
+
+
+async def insert_deliveries(conn: Conn, deliveries: Iterable[NewDelivery]) -> int:
+    """Insert deliveries; an existing (event, recipient, channel) is left alone. Return how many were new."""
+    rows = list(deliveries)
+    if not rows:
+        return 0
+    ids = [uuid.uuid4() for _ in rows]
+    inserted = await conn.fetch(
+        """
+        INSERT INTO deliveries (id, notification_id, event_key, recipient, channel, step, not_before, subject, body,
+                                body_html, zns_template_id, zns_data, tracking_id)
+        SELECT d.id, d.nid, d.ek, d.rcpt, d.ch, d.step, d.nb, d.subj, d.body, d.html, d.zt, d.zd::jsonb,
+               replace(d.id::text, '-', '')
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+                    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+             AS d(id, nid, ek, rcpt, ch, step, nb, subj, body, html, zt, zd)
+        ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+        RETURNING id
+        """,
+        ids, [r.notification_id for r in rows], [r.event_key for r in rows], [r.recipient for r in rows],
+        [r.channel for r in rows], [r.step for r in rows], [r.not_before for r in rows], [r.subject for r in rows],
+        [r.body for r in rows], [r.body_html for r in rows], [r.zns_template_id for r in rows],
+        [json.dumps(r.zns_data or {}, ensure_ascii=False) for r in rows],
+    )
+    return len(inserted)
+
+
+_DELIVERY_COLUMNS = """d.id, d.notification_id, d.event_key, d.recipient, d.channel, d.step, d.status, d.provider,
+    d.tracking_id, d.subject, d.body, d.body_html, d.zns_template_id, d.zns_data::text AS zns_data, d.attempts,
+    d.first_attempt_at, d.sending_since, d.pinned_provider"""
+
+
+async def claim_due(conn: Conn, *, limit: int, sms_provider: str) -> list[asyncpg.Record]:
+    """Move due deliveries to `sending`, committed by the caller BEFORE any provider is called (the status guard)."""
+    return await conn.fetch(
+        f"""
+        UPDATE deliveries d SET status = 'sending', sending_since = clock_timestamp(), attempts = d.attempts + 1,
+               first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp()), updated_at = clock_timestamp(),
+               provider = coalesce(d.pinned_provider, CASE d.channel WHEN 'sms' THEN $2 WHEN 'zns' THEN 'zalo_zns'
+                                                     WHEN 'zalo_cs' THEN 'zalo_oa' ELSE 'smtp' END)
+        FROM (SELECT id FROM deliveries WHERE status = 'created' AND not_before <= clock_timestamp()
+              ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
+        WHERE d.id = due.id
+        RETURNING {_DELIVERY_COLUMNS}
+        """,
+        limit, sms_provider,
+    )
+
+
+async def next_due_at(conn: Conn) -> datetime | None:
+    return await conn.fetchval("SELECT min(not_before) FROM deliveries WHERE status = 'created'")
+
+
+async def record_attempt(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, channel: str, provider: str, status: str,
+                         provider_message_id: str = "", error_code: str = "", retryable: bool = False) -> None:
+    await conn.execute(
+        """
+        INSERT INTO delivery_attempts (delivery_id, attempt, channel, provider, status, provider_message_id, error_code,
+                                       retryable)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+        """,
+        delivery_id, attempt, channel, provider, status, provider_message_id, error_code, retryable,
+    )
+
+
+async def mark_sent(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, provider_message_id: str,
+                    cost_vnd: int) -> asyncpg.Record | None:
+    """`sending` -> `sent` for this attempt (a receipt that raced ahead keeps its later status)."""
+    return await conn.fetchrow(
+        """
+        UPDATE deliveries SET status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END,
+               sent_at = clock_timestamp(), sending_since = NULL, cost_vnd = $4, updated_at = clock_timestamp(),
+               provider_message_id = coalesce(nullif($3, ''), provider_message_id), pinned_provider = NULL
+        WHERE id = $1 AND attempts = $2 AND status IN ('sending', 'delivered', 'permanent-failure', 'temporary-failure')
+        RETURNING id, notification_id, channel, provider, provider_message_id, status, attempts
+        """,
+        delivery_id, attempt, provider_message_id, cost_vnd,
+    )
+
+
+async def retry_later(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, delay: float, error_code: str, error: str,
+                      pin_provider: bool) -> bool:
+    status = await conn.execute(
+        """
+        UPDATE deliveries SET status = 'created', not_before = clock_timestamp() + make_interval(secs => $3),
+               sending_since = NULL, last_error_code = $4, last_error = $5, updated_at = clock_timestamp(),
+               pinned_provider = CASE WHEN $6 THEN provider ELSE pinned_provider END
+        WHERE id = $1 AND attempts = $2 AND status = 'sending'
+        """,
+        delivery_id, attempt, delay, error_code, error[:1000], pin_provider,
+    )
+    return status.endswith(" 1")
+
+
+async def mark_failed(conn: Conn, *, delivery_id: uuid.UUID, status: str, error_code: str, error: str,
+                      attempt: int | None = None, from_statuses: Sequence[str] = ("sending",)) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """
+        UPDATE deliveries SET status = $2, failed_at = clock_timestamp(), sending_since = NULL, last_error_code = $3,
+               last_error = $4, updated_at = clock_timestamp()
+        WHERE id = $1 AND ($5::int IS NULL OR attempts = $5) AND status = ANY($6::text[])
+        RETURNING id, notification_id, event_key, channel, step, provider, attempts
+        """,
+        delivery_id, status, error_code, error[:1000], attempt, list(from_statuses),
+    )
+
+
+async def stale_sending(conn: Conn, *, older_than_seconds: float, limit: int = 500) -> list[asyncpg.Record]:
+    """Deliveries left in `sending` by a worker that died between the provider call and its commit."""
+    return await conn.fetch(
+        f"""
+        SELECT {_DELIVERY_COLUMNS} FROM deliveries d
+        WHERE d.status = 'sending' AND d.sending_since < clock_timestamp() - make_interval(secs => $1)
+        ORDER BY d.sending_since LIMIT $2 FOR UPDATE SKIP LOCKED
+        """,
+        older_than_seconds, limit,
+    )
+
+
+async def requeue_same_provider(conn: Conn, *, delivery_id: uuid.UUID) -> bool:
+    status = await conn.execute(
+        """
+        UPDATE deliveries SET status = 'created', not_before = clock_timestamp(), sending_since = NULL,
+               pinned_provider = provider, last_error_code = 'reconciled', updated_at = clock_timestamp(),
+               last_error = 'outcome unknown after a crash; re-sent with the same provider idempotency key'
+        WHERE id = $1 AND status = 'sending'
+        """,
+        delivery_id,
+    )
+    return status.endswith(" 1")
+
+
+async def notification_of(conn: Conn, notification_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """
+        SELECT id, source_key, source_event_id, template_code, params::text AS params, phone, email, zalo_user_id,
+               full_name, dossier_code, booking_id, chain, status, urgent
+        FROM notifications WHERE id = $1
+        """,
+        notification_id,
+    )
+
+
+async def live_deliveries(conn: Conn, *, notification_id: uuid.UUID) -> int:
+    """Deliveries of a notification not failed (created, sending, sent or delivered)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM deliveries WHERE notification_id = $1 AND status <> ALL($2::text[])",
+        notification_id, list(FAILED),
+    )
+
+
+async def total_attempts(conn: Conn, *, notification_id: uuid.UUID) -> int:
+    return await conn.fetchval("SELECT coalesce(sum(attempts), 0) FROM deliveries WHERE notification_id = $1",
+                               notification_id)
+
+
+async def find_for_receipt(conn: Conn, *, provider: str, provider_message_id: str, tracking_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """
+        SELECT id, notification_id, event_key, channel, step, status, provider, provider_message_id, attempts
+        FROM deliveries
+        WHERE (nullif($2, '') IS NOT NULL AND provider = $1 AND provider_message_id = $2)
+           OR (nullif($3, '') IS NOT NULL AND tracking_id = $3)
+        ORDER BY (provider_message_id = $2) DESC LIMIT 1 FOR UPDATE
+        """,
+        provider, provider_message_id, tracking_id,
+    )
+
+
+async def mark_delivered(conn: Conn, *, delivery_id: uuid.UUID, provider_message_id: str, at: datetime) -> bool:
+    status = await conn.execute(
+        """
+        UPDATE deliveries SET status = 'delivered', delivered_at = $3, sending_since = NULL, updated_at = clock_timestamp(),
+               provider_message_id = coalesce(provider_message_id, nullif($2, ''))
+        WHERE id = $1 AND status IN ('sending', 'sent', 'technical-failure', 'temporary-failure')
+        """,
+        delivery_id, provider_message_id, at,
+    )
+    return status.endswith(" 1")
+
+
+async def notifications_by(conn: Conn, *, phone: str = "", dossier_code: str = "", notification_id: uuid.UUID | None = None,
+                           limit: int = 20, offset: int = 0) -> tuple[list[asyncpg.Record], int]:
+    where = "phone = $1" if phone else ("dossier_code = $1" if dossier_code else "id = $1")
+    key: Any = phone or dossier_code or notification_id
+    rows = await conn.fetch(
+        f"""
+        SELECT id, template_code, status, reason, phone, email, zalo_user_id, dossier_code, booking_id, source_event_id,
+               created_at, updated_at
+        FROM notifications WHERE {where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3
+        """,
+        key, limit, offset,
+    )
+    total = await conn.fetchval(f"SELECT count(*) FROM notifications WHERE {where}", key)
+    return rows, int(total)
+
+
+async def deliveries_of(conn: Conn, notification_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """
+        SELECT id, notification_id, channel, status, provider, provider_message_id, attempts, last_error_code, updated_at,
+               created_at
+        FROM deliveries WHERE notification_id = ANY($1::uuid[]) ORDER BY created_at, step
+        """,
+        list(notification_ids),
+    )
+
+
+async def attempts_of(conn: Conn, delivery_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM delivery_attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY at, attempt",
+        list(delivery_ids),
+    )
+
+
+# -- preferences, Zalo state, tokens -----------------------------------------------------------------
+
+
+async def preferences(conn: Conn, *, phone: str) -> tuple[Preferences, asyncpg.Record | None]:
+    row = await conn.fetchrow("SELECT * FROM preferences WHERE phone = $1", phone) if phone else None
+    if row is None:
+        return Preferences(), None
+    return Preferences(
+        channels=tuple(row["channels"]), opted_out=frozenset(row["opted_out"]), opt_out_all=row["opt_out_all"],
+        quiet_start=row["quiet_start"], quiet_end=row["quiet_end"], has_consent=row["consent_given_at"] is not None,
+    ), row
+
+
+async def save_preferences(conn: Conn, *, phone: str, channels: Sequence[str], opted_out: Sequence[str], opt_out_all: bool,
+                           quiet_start: time | None, quiet_end: time | None, consent_purpose: str,
+                           consent_given_at: datetime | None, consent_text_version: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """
+        INSERT INTO preferences (phone, channels, opted_out, opt_out_all, quiet_start, quiet_end, consent_purpose,
+                                 consent_given_at, consent_text_version, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+        ON CONFLICT (phone) DO UPDATE SET channels = EXCLUDED.channels, opted_out = EXCLUDED.opted_out,
+            opt_out_all = EXCLUDED.opt_out_all, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
+            consent_purpose = CASE WHEN EXCLUDED.consent_given_at IS NULL THEN preferences.consent_purpose
+                                   ELSE EXCLUDED.consent_purpose END,
+            consent_given_at = coalesce(EXCLUDED.consent_given_at, preferences.consent_given_at),
+            consent_text_version = CASE WHEN EXCLUDED.consent_given_at IS NULL THEN preferences.consent_text_version
+                                        ELSE EXCLUDED.consent_text_version END,
+            updated_at = now()
+        RETURNING *
+        """,
+        phone, list(channels), list(opted_out), opt_out_all, quiet_start, quiet_end, consent_purpose, consent_given_at,
+        consent_text_version,
+    )
+
+
+async def zalo_state(conn: Conn, *, zalo_user_id: str) -> ZaloState:
+    if not zalo_user_id:
+        return ZaloState(followed=False)
+    row = await conn.fetchrow(
+        """
+        SELECT f.followed, f.last_interaction_at,
+               (SELECT count(*) FROM deliveries d WHERE d.channel = 'zalo_cs' AND d.recipient = f.zalo_user_id
+                  AND d.created_at >= f.last_interaction_at AND d.status <> ALL($2::text[])) AS cs_sent
+        FROM zalo_followers f WHERE f.zalo_user_id = $1
+        """,
+        zalo_user_id, list(FAILED),
+    )
+    if row is None:
+        return ZaloState()
+    return ZaloState(followed=row["followed"], last_interaction_at=row["last_interaction_at"],
+                     cs_sent_in_window=int(row["cs_sent"] or 0))
+
+
+async def record_zalo_interaction(conn: Conn, *, zalo_user_id: str, followed: bool, message_at: datetime | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """
+        INSERT INTO zalo_followers (zalo_user_id, followed, last_interaction_at) VALUES ($1, $2, $3)
+        ON CONFLICT (zalo_user_id) DO UPDATE SET followed = EXCLUDED.followed,
+            last_interaction_at = GREATEST(zalo_followers.last_interaction_at, EXCLUDED.last_interaction_at),
+            updated_at = now()
+        RETURNING followed, last_interaction_at
+        """,
+        zalo_user_id, followed, message_at,
+    )
+
+
+async def load_tokens(conn: Conn, *, provider: str) -> tuple[str, str] | None:
+    row = await conn.fetchrow("SELECT access_token, refresh_token FROM provider_tokens WHERE provider = $1", provider)
+    return (row["access_token"], row["refresh_token"]) if row else None
+
+
+async def save_tokens(conn: Conn, *, provider: str, access_token: str, refresh_token: str, expires_in: int) -> None:
+    await conn.execute(
+        """
+        INSERT INTO provider_tokens (provider, access_token, refresh_token, expires_at)
+        VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+        ON CONFLICT (provider) DO UPDATE SET access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+            expires_at = EXCLUDED.expires_at, updated_at = now()
+        """,
+        provider, access_token, refresh_token, float(expires_in),
+    )
+
+
+# -- subscriptions and webhook deliveries ------------------------------------------------------------
+
+
+async def create_subscription(conn: Conn, *, agency_id: str, url: str, event_types: Sequence[str],
+                              procedure_codes: Sequence[str], secret_ciphertext: bytes) -> asyncpg.Record:
+    return await conn.fetchrow(
+        """
+        INSERT INTO subscriptions (id, agency_id, url, event_types, procedure_codes, secret_ciphertext)
+        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *
+        """,
+        uuid.uuid4(), agency_id, url, list(event_types), list(procedure_codes), secret_ciphertext,
+    )
+
+
+async def list_subscriptions(conn: Conn, *, agency_id: str, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM subscriptions WHERE deleted_at IS NULL AND ($1 = '' OR agency_id = $1)
+        ORDER BY created_at, id LIMIT $2 OFFSET $3
+        """,
+        agency_id, limit, offset,
+    )
+    total = await conn.fetchval("SELECT count(*) FROM subscriptions WHERE deleted_at IS NULL AND ($1 = '' OR agency_id = $1)",
+                                agency_id)
+    return rows, int(total)
+
+
+async def subscription(conn: Conn, *, subscription_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM subscriptions WHERE id = $1 AND deleted_at IS NULL", subscription_id)
+
+
+async def delete_subscription(conn: Conn, *, subscription_id: uuid.UUID, agency_id: str) -> bool:
+    row = await conn.fetchrow(
+        """
+        UPDATE subscriptions SET deleted_at = now(), active = false
+        WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL RETURNING id
+        """,
+        subscription_id, agency_id,
+    )
+    if row is None:
+        return False
+    await conn.execute("UPDATE webhook_deliveries SET status = 'dropped' WHERE subscription_id = $1 AND status = 'pending'",
+                       subscription_id)
+    return True
+
+
+async def enqueue_webhooks(conn: Conn, *, event_id: str, event_type: str, procedure_code: str, body: bytes) -> int:
+    """Create one pending delivery per active subscription that wants this event; return how many."""
+    rows = await conn.fetch(
+        """
+        INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, body)
+        SELECT gen_random_uuid(), s.id, $1, $2, $4 FROM subscriptions s
+        WHERE s.active AND s.deleted_at IS NULL
+          AND (cardinality(s.event_types) = 0 OR $2 = ANY(s.event_types))
+          AND (cardinality(s.procedure_codes) = 0 OR $3 = ANY(s.procedure_codes))
+        ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
+        RETURNING id
+        """,
+        event_id, event_type, procedure_code, body,
+    )
+    return len(rows)
+
+
+async def claim_webhooks(conn: Conn, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """
+        UPDATE webhook_deliveries w SET next_attempt_at = clock_timestamp() + make_interval(secs => $2),
+               attempts = w.attempts + 1
+        FROM (SELECT wd.id FROM webhook_deliveries wd JOIN subscriptions s ON s.id = wd.subscription_id
+              WHERE wd.status = 'pending' AND wd.next_attempt_at <= clock_timestamp() AND s.active
+              ORDER BY wd.next_attempt_at LIMIT $1 FOR UPDATE OF wd SKIP LOCKED) due, subscriptions s
+        WHERE w.id = due.id AND s.id = w.subscription_id
+        RETURNING w.id, w.subscription_id, w.event_id, w.event_type, w.body, w.attempts, w.created_at, s.url,
+                  s.secret_ciphertext
+        """,
+        limit, lease_seconds,
+    )
+
+
+async def webhook_delivered(conn: Conn, *, delivery_id: uuid.UUID, http_status: int) -> None:
+    row = await conn.fetchrow(
+        """
+        UPDATE webhook_deliveries SET status = 'delivered', delivered_at = clock_timestamp(), last_http_status = $2,
+               last_error = '' WHERE id = $1 AND status = 'pending' RETURNING subscription_id
+        """,
+        delivery_id, http_status,
+    )
+    if row is not None:
+        await conn.execute("UPDATE subscriptions SET consecutive_failures = 0, failing_since = NULL WHERE id = $1",
+                           row["subscription_id"])
+
+
+async def webhook_failed(conn: Conn, *, delivery_id: uuid.UUID, http_status: int, error: str, retry_in: float | None,
+                         disable_after_failures: int, disable_after_seconds: float) -> tuple[bool, asyncpg.Record | None]:
+    """Record a failed attempt: retry later or give up; return (subscription disabled now, the delivery if given up)."""
+    if retry_in is None:
+        given_up = await conn.fetchrow(
+            """
+            UPDATE webhook_deliveries SET status = 'failed', last_http_status = $2, last_error = $3
+            WHERE id = $1 AND status = 'pending' RETURNING id, subscription_id, event_id, event_type, body
+            """,
+            delivery_id, http_status, error[:1000],
+        )
+        sub_id = given_up["subscription_id"] if given_up else None
+    else:
+        given_up = None
+        sub_id = await conn.fetchval(
+            """
+            UPDATE webhook_deliveries SET next_attempt_at = clock_timestamp() + make_interval(secs => $4),
+                   last_http_status = $2, last_error = $3
+            WHERE id = $1 AND status = 'pending' RETURNING subscription_id
+            """,
+            delivery_id, http_status, error[:1000], retry_in,
+        )
+    if sub_id is None:
+        return False, given_up
+    disabled = await conn.fetchval(
+        """
+        WITH s AS (SELECT id, consecutive_failures + 1 AS failures, coalesce(failing_since, clock_timestamp()) AS since
+                   FROM subscriptions WHERE id = $1 AND active FOR UPDATE),
+             d AS (SELECT id, failures, since,
+                          failures >= $2 AND clock_timestamp() - since >= make_interval(secs => $3) AS off FROM s)
+        UPDATE subscriptions u SET consecutive_failures = d.failures, failing_since = d.since, active = NOT d.off,
+               disabled_at = CASE WHEN d.off THEN clock_timestamp() END,
+               disabled_reason = CASE WHEN d.off THEN format('disabled after %s failed deliveries in a row', d.failures)
+                                      ELSE '' END
+        FROM d WHERE u.id = d.id RETURNING d.off
+        """,
+        sub_id, disable_after_failures, disable_after_seconds,
+    )
+    return bool(disabled), given_up
+
+
+async def webhook_log(conn: Conn, *, subscription_id: uuid.UUID, status: str, limit: int,
+                      offset: int) -> tuple[list[asyncpg.Record], int]:
+    rows = await conn.fetch(
+        """
+        SELECT id, subscription_id, event_id, event_type, status, attempts, last_http_status, last_error, next_attempt_at,
+               delivered_at, created_at
+        FROM webhook_deliveries WHERE subscription_id = $1 AND ($2 = '' OR status = $2)
+        ORDER BY created_at DESC, id LIMIT $3 OFFSET $4
+        """,
+        subscription_id, status, limit, offset,
+    )
+    total = await conn.fetchval(
+        "SELECT count(*) FROM webhook_deliveries WHERE subscription_id = $1 AND ($2 = '' OR status = $2)",
+        subscription_id, status,
+    )
+    return rows, int(total)
+
+
+async def disabled_subscriptions(conn: Conn) -> int:
+    return await conn.fetchval("SELECT count(*) FROM subscriptions WHERE NOT active AND deleted_at IS NULL")

@@ -1,0 +1,283 @@
+"""Dossier registry: submissions/s and public look-ups/s through the gateway, commit→published lag, one direct hop.
+
+Against the full stack (`ctx.start_services()`), 16 concurrent HTTP clients (httpx, keep-alive):
+
+- `gateway submit, N agencies` — POST /api/v1/dossiers for published demo procedures of several agencies
+  (what a province looks like); zero loss is checked afterwards by counting the rows and outbox events;
+- `gateway submit, one agency` — the hot spot: every submission takes the same (agency, day) counter row,
+  which serialises them (gap-free numbering is a per-agency-day lock held until commit);
+- `commit→event lag` — from the HTTP 201 (the transaction has committed) to the `received` event arriving at
+  a consumer of motcua.dossier.events.v1; and insert→published as the outbox records it;
+- `gateway public look-up` — GET /api/v1/dossiers/{code} (gateway → gRPC → dossier → Postgres);
+- `direct public look-up` — the same JSON from a minimal FastAPI process reading the dossier table itself
+  (gateway → Postgres, one hop), so the cost of the service hop is visible.
+
+The gateway's per-IP rate limits are raised for the run (the load generator is one address) and restored after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import sys
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from motcua_devstack.bench import BenchContext, BenchResult, closed_loop, summarize
+from motcua_devstack.stack import Stack
+from motcua_platform.embedded.process import free_port
+
+NAME = "dossier"
+ORDER = 30
+CONCURRENCY = 16
+SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_SUBMISSIONS", "3000"))
+HOT_SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_HOT_SUBMISSIONS", "1000"))
+LOOKUPS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_LOOKUPS", "10000"))
+AGENCIES = 8
+TOPIC = "motcua.dossier.events.v1"
+UNLIMITED = {
+    "MOTCUA_DOSSIER_LOOKUP_RATE_PER_SECOND": "1000000", "MOTCUA_DOSSIER_LOOKUP_BURST": "1000000",
+    "MOTCUA_DOSSIER_SUBMIT_RATE_PER_SECOND": "1000000", "MOTCUA_DOSSIER_SUBMIT_BURST": "1000000",
+}
+#: National parts of procedures that trigger linked dossiers: left out so that one POST = one dossier.
+LINKING = {"1.001193", "1.007077", "2.002409", "1.000656", "2.001729"}
+APPLICANT = {"full_name": "Phạm Văn Đức", "id_number": "079190007777", "phone": "0901234567",
+             "address": {"street": "1 Đồng Khởi", "ward_name": "Phường Sài Gòn", "province_name": "Thành phố Hồ Chí Minh"}}
+
+# The dossier service's public query (repository.get_public), run by the direct-hop process.
+PUBLIC_SQL = """
+SELECT d.code, d.status, d.updated_at, d.due_at, d.procedure_name, d.agency_name,
+       array(SELECT h.to_status FROM dossier.status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS statuses,
+       array(SELECT h.at FROM dossier.status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS times
+FROM dossier.dossiers d WHERE d.code = $1
+"""
+LABELS = {1: "Mới đăng ký", 2: "Được tiếp nhận", 3: "Không được tiếp nhận", 4: "Đang xử lý", 5: "Yêu cầu bổ sung giấy tờ",
+          6: "Yêu cầu thực hiện nghĩa vụ tài chính", 7: "Công dân yêu cầu rút hồ sơ", 8: "Dừng xử lý", 9: "Đã xử lý xong",
+          10: "Đã trả kết quả"}
+
+
+# -- the direct hop --------------------------------------------------------------------------------
+
+
+def direct_app(dsn: str) -> Any:
+    """A minimal FastAPI app answering GET /api/v1/dossiers/{code} straight from Postgres (benchmark only)."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI, Response
+
+    state: dict[str, asyncpg.Pool] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):  # type: ignore[no-untyped-def]
+        state["pool"] = await asyncpg.create_pool(dsn, min_size=4, max_size=10, server_settings={"timezone": "UTC"})
+        yield
+        await state["pool"].close()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/api/v1/dossiers/{code}")
+    async def lookup(code: str) -> Response:
+        row = await state["pool"].fetchrow(PUBLIC_SQL, code)
+        if row is None:
+            return Response(b'{"code":"DOSSIER_NOT_FOUND"}', status_code=404, media_type="application/problem+json")
+        body = {"code": row["code"], "status": row["status"], "status_label": LABELS[row["status"]],
+                "last_update": row["updated_at"].isoformat(), "due_at": row["due_at"].isoformat() if row["due_at"] else None,
+                "procedure_name": row["procedure_name"], "agency_name": row["agency_name"],
+                "history": [{"status": s, "label": LABELS[s], "at": t.isoformat()}
+                            for s, t in zip(row["statuses"], row["times"], strict=True)]}
+        return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), media_type="application/json")
+
+    return app
+
+
+def _serve_direct(dsn: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(direct_app(dsn), host="127.0.0.1", port=port, log_config=None, access_log=False, server_header=False)
+
+
+async def _wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=1) as client:
+        while time.monotonic() < deadline:
+            try:
+                await client.get(url)
+                return
+            except httpx.HTTPError:
+                await asyncio.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+# -- the stack -----------------------------------------------------------------------------------
+
+
+def _restart_gateway(stack: Stack, env: dict[str, str], remove: bool = False) -> None:
+    for key, value in env.items():
+        if remove:
+            stack.config.extra_env.pop(key, None)
+        else:
+            stack.config.extra_env[key] = value
+    proc = stack.procs.get("gateway")
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    stack.start_service("gateway")
+    stack.wait_ready()
+
+
+class _Arrivals:
+    """Record when each dossier's `received` event reaches a consumer (no group: assigned partitions, from the end)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=5)
+        self.arrived: dict[str, float] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        partitions = self.consumer.partitions_for_topic(TOPIC) or set(range(6))
+        tps = [TopicPartition(TOPIC, p) for p in sorted(partitions)]
+        self.consumer.assign(tps)
+        await self.consumer.seek_to_end(*tps)
+        self.task = asyncio.create_task(self._loop())
+
+    async def _loop(self) -> None:
+        while True:
+            batch = await self.consumer.getmany(timeout_ms=50)
+            now = time.time()
+            for records in batch.values():
+                for record in records:
+                    headers = dict(record.headers)
+                    if headers.get("ce_type") == b"motcua.dossier.v1.received" and record.key:
+                        self.arrived.setdefault(record.key.decode(), now)
+
+    async def stop(self) -> None:
+        if self.task:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        await self.consumer.stop()
+
+
+async def _procedures(http: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Published demo procedures of AGENCIES different agencies, with the documents each requires."""
+    listing = (await http.get("/api/v1/procedures", params={"level": "commune", "page_size": 100})).json()["items"]
+    chosen: dict[str, dict[str, Any]] = {}
+    for item in listing:
+        if ".".join(item["code"].split(".")[:2]) in LINKING or item["agency"]["code"] in chosen:
+            continue
+        detail = (await http.get(f"/api/v1/procedures/{item['code']}")).json()
+        chosen[item["agency"]["code"]] = {
+            "code": item["code"], "agency": item["agency"]["code"],
+            "documents": [{"name": d["name"], "originals": d["originals"], "copies": d["copies"]}
+                          for d in detail["required_documents"] if d["required"]]}
+        if len(chosen) == AGENCIES:
+            break
+    return list(chosen.values())
+
+
+async def _submit_run(http: httpx.AsyncClient, procedures: list[dict[str, Any]], total: int, run: str,
+                      done: dict[str, float]) -> tuple[list[float], int, float]:
+    async def submit(i: int) -> None:
+        p = procedures[i % len(procedures)]
+        reply = await http.post("/api/v1/dossiers", headers={"Idempotency-Key": f"{run}-{i:06d}"}, json={
+            "procedure_code": p["code"], "applicant": APPLICANT, "documents": p["documents"],
+            "consent": {"purpose": "dossier_processing", "text_version": "bench"}})
+        if reply.status_code != 201:
+            raise RuntimeError(f"{reply.status_code}: {reply.text[:200]}")
+        done[reply.json()["code"]] = time.time()
+
+    return await closed_loop(submit, concurrency=CONCURRENCY, total=total)
+
+
+async def _lookups(base_url: str, codes: list[str]) -> tuple[list[float], int, float]:
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    rng = random.Random(5)
+    order = [rng.choice(codes) for _ in range(LOOKUPS)]
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10) as http:
+        for code in order[:200]:  # warm connections and caches
+            await http.get(f"/api/v1/dossiers/{code}")
+
+        async def lookup(i: int) -> None:
+            reply = await http.get(f"/api/v1/dossiers/{order[i]}")
+            if reply.status_code != 200:
+                raise RuntimeError(reply.status_code)
+
+        return await closed_loop(lookup, concurrency=CONCURRENCY, total=LOOKUPS)
+
+
+async def run(ctx: BenchContext) -> list[BenchResult]:
+    stack = await ctx.start_services()
+    await asyncio.to_thread(_restart_gateway, stack, UNLIMITED)
+    results: list[BenchResult] = []
+    run_id = f"bench-{uuid.uuid4().hex[:8]}"
+    pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
+    arrivals = _Arrivals(stack.bootstrap)
+    direct: asyncio.subprocess.Process | None = None
+    try:
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        async with httpx.AsyncClient(base_url=ctx.base_url, limits=limits, timeout=30) as http:
+            procedures = await _procedures(http)
+            await arrivals.start()
+            done: dict[str, float] = {}
+            await _submit_run(http, procedures, 50, f"{run_id}-warm", {})
+            lat, err, secs = await _submit_run(http, procedures, SUBMISSIONS, f"{run_id}-spread", done)
+            rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
+                                       f"{run_id}-spread-%")
+            events = await pool.fetchval("SELECT count(*) FROM dossier.outbox WHERE partition_key = ANY($1::text[])",
+                                         list(done))
+            results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies", lat, err, secs,
+                                     concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows))
+
+            hot: dict[str, float] = {}
+            lat, err, secs = await _submit_run(http, procedures[:1], HOT_SUBMISSIONS, f"{run_id}-hot", hot)
+            rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
+                                       f"{run_id}-hot-%")
+            results.append(summarize("dossier: gateway submit, one agency", lat, err, secs, concurrency=CONCURRENCY,
+                                     rows=rows, lost=len(hot) - rows, agency=procedures[0]["agency"]))
+
+            deadline = time.monotonic() + 30
+            committed = {**done, **hot}
+            while time.monotonic() < deadline and not all(c in arrivals.arrived for c in committed):
+                await asyncio.sleep(0.1)
+            lags = [max(0.0, arrivals.arrived[c] - t) for c, t in committed.items() if c in arrivals.arrived]
+            results.append(summarize("dossier: commit→event at consumer", lags, len(committed) - len(lags), 0.0))
+            db_lags = await pool.fetch(
+                "SELECT extract(epoch FROM published_at - created_at) AS lag FROM dossier.outbox "
+                "WHERE partition_key = ANY($1::text[]) AND published_at IS NOT NULL", list(committed))
+            results.append(summarize("dossier: outbox insert→published", [float(r["lag"]) for r in db_lags], 0, 0.0))
+
+        codes = list(done)
+        lat, err, secs = await _lookups(ctx.base_url, codes)
+        results.append(summarize("dossier: gateway public look-up", lat, err, secs, concurrency=CONCURRENCY,
+                                 hops="gateway→gRPC→dossier→Postgres"))
+        port = free_port()
+        direct = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "motcua_devstack.benchmarks.dossier", "direct", stack.database_url, str(port),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        await _wait_http(f"http://127.0.0.1:{port}/api/v1/dossiers/x")
+        lat, err, secs = await _lookups(f"http://127.0.0.1:{port}", codes)
+        results.append(summarize("dossier: direct public look-up (one hop)", lat, err, secs, concurrency=CONCURRENCY,
+                                 hops="http→Postgres"))
+    finally:
+        if direct is not None and direct.returncode is None:
+            direct.terminate()
+            await asyncio.wait_for(direct.wait(), 10)
+        await arrivals.stop()
+        await pool.close()
+        await asyncio.to_thread(_restart_gateway, stack, UNLIMITED, True)
+    for r in results:
+        r.extra.setdefault("load_avg_1m", round(os.getloadavg()[0], 2))
+    return results
+
+
+if __name__ == "__main__":  # the direct-hop server: python -m motcua_devstack.benchmarks.dossier direct DSN PORT
+    if len(sys.argv) == 4 and sys.argv[1] == "direct":
+        _serve_direct(sys.argv[2], int(sys.argv[3]))
