@@ -105,7 +105,7 @@ ROUTE_STOP_STATUS_SCHEDULED: RouteStopStatus
 ROUTE_STOP_STATUS_CANCELLED: RouteStopStatus
 
 class ServicePoint(_message.Message):
-    __slots__ = ("id", "model", "name", "address", "opening_hours_vi", "latitude", "longitude", "route_id")
+    __slots__ = ("id", "model", "name", "address", "opening_hours_vi", "latitude", "longitude", "route_id", "help_types", "served_ward_codes")
     ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -114,6 +114,8 @@ class ServicePoint(_message.Message):
     LATITUDE_FIELD_NUMBER: _ClassVar[int]
     LONGITUDE_FIELD_NUMBER: _ClassVar[int]
     ROUTE_ID_FIELD_NUMBER: _ClassVar[int]
+    HELP_TYPES_FIELD_NUMBER: _ClassVar[int]
+    SERVED_WARD_CODES_FIELD_NUMBER: _ClassVar[int]
     id: str
     model: ServiceModel
     name: str
@@ -122,7 +124,9 @@ class ServicePoint(_message.Message):
     latitude: float
     longitude: float
     route_id: str
-    def __init__(self, id: _Optional[str] = ..., model: _Optional[_Union[ServiceModel, str]] = ..., name: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., opening_hours_vi: _Optional[str] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., route_id: _Optional[str] = ...) -> None: ...
+    help_types: _containers.RepeatedScalarFieldContainer[HelpType]
+    served_ward_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., model: _Optional[_Union[ServiceModel, str]] = ..., name: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., opening_hours_vi: _Optional[str] = ..., latitude: _Optional[float] = ..., longitude: _Optional[float] = ..., route_id: _Optional[str] = ..., help_types: _Optional[_Iterable[_Union[HelpType, str]]] = ..., served_ward_codes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class RouteStop(_message.Message):
     __slots__ = ("id", "route_id", "route_name", "point", "date", "starts_at", "ends_at", "status", "cancel_reason")
@@ -147,7 +151,7 @@ class RouteStop(_message.Message):
     def __init__(self, id: _Optional[str] = ..., route_id: _Optional[str] = ..., route_name: _Optional[str] = ..., point: _Optional[_Union[ServicePoint, _Mapping]] = ..., date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[_Union[RouteStopStatus, str]] = ..., cancel_reason: _Optional[str] = ...) -> None: ...
 
 class Slot(_message.Message):
-    __slots__ = ("slot_id", "point", "model", "starts_at", "ends_at", "remaining", "capacity", "stop_id", "help_types", "volunteer_location")
+    __slots__ = ("slot_id", "point", "model", "starts_at", "ends_at", "remaining", "capacity", "stop_id", "help_types", "volunteer_location", "reserved_for_priority", "resource_id")
     SLOT_ID_FIELD_NUMBER: _ClassVar[int]
     POINT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +162,8 @@ class Slot(_message.Message):
     STOP_ID_FIELD_NUMBER: _ClassVar[int]
     HELP_TYPES_FIELD_NUMBER: _ClassVar[int]
     VOLUNTEER_LOCATION_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FOR_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
     slot_id: str
     point: ServicePoint
     model: ServiceModel
@@ -168,7 +174,9 @@ class Slot(_message.Message):
     stop_id: str
     help_types: _containers.RepeatedScalarFieldContainer[HelpType]
     volunteer_location: VolunteerLocation
-    def __init__(self, slot_id: _Optional[str] = ..., point: _Optional[_Union[ServicePoint, _Mapping]] = ..., model: _Optional[_Union[ServiceModel, str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining: _Optional[int] = ..., capacity: _Optional[int] = ..., stop_id: _Optional[str] = ..., help_types: _Optional[_Iterable[_Union[HelpType, str]]] = ..., volunteer_location: _Optional[_Union[VolunteerLocation, str]] = ...) -> None: ...
+    reserved_for_priority: int
+    resource_id: str
+    def __init__(self, slot_id: _Optional[str] = ..., point: _Optional[_Union[ServicePoint, _Mapping]] = ..., model: _Optional[_Union[ServiceModel, str]] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining: _Optional[int] = ..., capacity: _Optional[int] = ..., stop_id: _Optional[str] = ..., help_types: _Optional[_Iterable[_Union[HelpType, str]]] = ..., volunteer_location: _Optional[_Union[VolunteerLocation, str]] = ..., reserved_for_priority: _Optional[int] = ..., resource_id: _Optional[str] = ...) -> None: ...
 
 class Citizen(_message.Message):
     __slots__ = ("full_name", "phone", "address", "zalo_user_id")
@@ -183,17 +191,21 @@ class Citizen(_message.Message):
     def __init__(self, full_name: _Optional[str] = ..., phone: _Optional[str] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., zalo_user_id: _Optional[str] = ...) -> None: ...
 
 class Resource(_message.Message):
-    __slots__ = ("id", "kind", "display_name")
+    __slots__ = ("id", "kind", "display_name", "skills", "ward_codes")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    SKILLS_FIELD_NUMBER: _ClassVar[int]
+    WARD_CODES_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: ResourceKind
     display_name: str
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ResourceKind, str]] = ..., display_name: _Optional[str] = ...) -> None: ...
+    skills: _containers.RepeatedScalarFieldContainer[HelpType]
+    ward_codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ResourceKind, str]] = ..., display_name: _Optional[str] = ..., skills: _Optional[_Iterable[_Union[HelpType, str]]] = ..., ward_codes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Booking(_message.Message):
-    __slots__ = ("id", "status", "slot", "help_type", "procedure_code", "citizen", "priority", "channel", "consent", "token", "resource", "note", "hold_expires_at", "dossier_codes", "contact_ref", "verification_attempts", "cancel_reason", "version", "created_at", "updated_at")
+    __slots__ = ("id", "status", "slot", "help_type", "procedure_code", "citizen", "priority", "channel", "consent", "token", "resource", "note", "hold_expires_at", "dossier_codes", "contact_ref", "verification_attempts", "cancel_reason", "version", "created_at", "updated_at", "history", "help_given")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     SLOT_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +226,8 @@ class Booking(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    HELP_GIVEN_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: BookingStatus
     slot: Slot
@@ -234,7 +248,29 @@ class Booking(_message.Message):
     version: int
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[BookingStatus, str]] = ..., slot: _Optional[_Union[Slot, _Mapping]] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., procedure_code: _Optional[str] = ..., citizen: _Optional[_Union[Citizen, _Mapping]] = ..., priority: _Optional[bool] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., token: _Optional[str] = ..., resource: _Optional[_Union[Resource, _Mapping]] = ..., note: _Optional[str] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dossier_codes: _Optional[_Iterable[str]] = ..., contact_ref: _Optional[str] = ..., verification_attempts: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    history: _containers.RepeatedCompositeFieldContainer[BookingChange]
+    help_given: _containers.RepeatedScalarFieldContainer[HelpType]
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[_Union[BookingStatus, str]] = ..., slot: _Optional[_Union[Slot, _Mapping]] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., procedure_code: _Optional[str] = ..., citizen: _Optional[_Union[Citizen, _Mapping]] = ..., priority: _Optional[bool] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., token: _Optional[str] = ..., resource: _Optional[_Union[Resource, _Mapping]] = ..., note: _Optional[str] = ..., hold_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dossier_codes: _Optional[_Iterable[str]] = ..., contact_ref: _Optional[str] = ..., verification_attempts: _Optional[int] = ..., cancel_reason: _Optional[str] = ..., version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., history: _Optional[_Iterable[_Union[BookingChange, _Mapping]]] = ..., help_given: _Optional[_Iterable[_Union[HelpType, str]]] = ...) -> None: ...
+
+class BookingChange(_message.Message):
+    __slots__ = ("at", "action", "from_status", "to_status", "from_slot_id", "to_slot_id", "actor", "note")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATUS_FIELD_NUMBER: _ClassVar[int]
+    TO_STATUS_FIELD_NUMBER: _ClassVar[int]
+    FROM_SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    action: str
+    from_status: BookingStatus
+    to_status: BookingStatus
+    from_slot_id: str
+    to_slot_id: str
+    actor: _common_pb2.Actor
+    note: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., from_status: _Optional[_Union[BookingStatus, str]] = ..., to_status: _Optional[_Union[BookingStatus, str]] = ..., from_slot_id: _Optional[str] = ..., to_slot_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
 
 class ListServicePointsRequest(_message.Message):
     __slots__ = ("model", "ward_code", "province_code", "page")
@@ -277,7 +313,7 @@ class ListRouteStopsResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[RouteStop, _Mapping]]] = ...) -> None: ...
 
 class SearchAvailabilityRequest(_message.Message):
-    __slots__ = ("model", "ward_code", "from_date", "to_date", "help_type", "procedure_code", "page")
+    __slots__ = ("model", "ward_code", "from_date", "to_date", "help_type", "procedure_code", "page", "priority", "point_id")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     WARD_CODE_FIELD_NUMBER: _ClassVar[int]
     FROM_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +321,8 @@ class SearchAvailabilityRequest(_message.Message):
     HELP_TYPE_FIELD_NUMBER: _ClassVar[int]
     PROCEDURE_CODE_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    POINT_ID_FIELD_NUMBER: _ClassVar[int]
     model: ServiceModel
     ward_code: str
     from_date: _common_pb2.LocalDate
@@ -292,7 +330,9 @@ class SearchAvailabilityRequest(_message.Message):
     help_type: HelpType
     procedure_code: str
     page: _common_pb2.PageRequest
-    def __init__(self, model: _Optional[_Union[ServiceModel, str]] = ..., ward_code: _Optional[str] = ..., from_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., to_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., procedure_code: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+    priority: bool
+    point_id: str
+    def __init__(self, model: _Optional[_Union[ServiceModel, str]] = ..., ward_code: _Optional[str] = ..., from_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., to_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., procedure_code: _Optional[str] = ..., page: _Optional[_Union[_common_pb2.PageRequest, _Mapping]] = ..., priority: _Optional[bool] = ..., point_id: _Optional[str] = ...) -> None: ...
 
 class SearchAvailabilityResponse(_message.Message):
     __slots__ = ("slots", "page_info")
@@ -303,17 +343,23 @@ class SearchAvailabilityResponse(_message.Message):
     def __init__(self, slots: _Optional[_Iterable[_Union[Slot, _Mapping]]] = ..., page_info: _Optional[_Union[_common_pb2.PageInfo, _Mapping]] = ...) -> None: ...
 
 class HoldBookingRequest(_message.Message):
-    __slots__ = ("idempotency_key", "slot_id", "help_type")
+    __slots__ = ("idempotency_key", "slot_id", "help_type", "point_id", "starts_at", "priority")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     SLOT_ID_FIELD_NUMBER: _ClassVar[int]
     HELP_TYPE_FIELD_NUMBER: _ClassVar[int]
+    POINT_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     slot_id: str
     help_type: HelpType
-    def __init__(self, idempotency_key: _Optional[str] = ..., slot_id: _Optional[str] = ..., help_type: _Optional[_Union[HelpType, str]] = ...) -> None: ...
+    point_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    priority: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., slot_id: _Optional[str] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., point_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[bool] = ...) -> None: ...
 
 class CreateBookingRequest(_message.Message):
-    __slots__ = ("idempotency_key", "slot_id", "citizen", "help_type", "procedure_code", "priority", "consent", "hold_booking_id", "channel", "note", "actor")
+    __slots__ = ("idempotency_key", "slot_id", "citizen", "help_type", "procedure_code", "priority", "consent", "hold_booking_id", "channel", "note", "actor", "point_id", "starts_at")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     SLOT_ID_FIELD_NUMBER: _ClassVar[int]
     CITIZEN_FIELD_NUMBER: _ClassVar[int]
@@ -325,6 +371,8 @@ class CreateBookingRequest(_message.Message):
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    POINT_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     slot_id: str
     citizen: Citizen
@@ -336,7 +384,9 @@ class CreateBookingRequest(_message.Message):
     channel: _common_pb2.Channel
     note: str
     actor: _common_pb2.Actor
-    def __init__(self, idempotency_key: _Optional[str] = ..., slot_id: _Optional[str] = ..., citizen: _Optional[_Union[Citizen, _Mapping]] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., procedure_code: _Optional[str] = ..., priority: _Optional[bool] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., hold_booking_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    point_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    def __init__(self, idempotency_key: _Optional[str] = ..., slot_id: _Optional[str] = ..., citizen: _Optional[_Union[Citizen, _Mapping]] = ..., help_type: _Optional[_Union[HelpType, str]] = ..., procedure_code: _Optional[str] = ..., priority: _Optional[bool] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., hold_booking_id: _Optional[str] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., note: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., point_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateBookingResponse(_message.Message):
     __slots__ = ("booking", "replayed")
@@ -369,20 +419,24 @@ class CancelBookingRequest(_message.Message):
     def __init__(self, booking_id: _Optional[str] = ..., token: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class RescheduleBookingRequest(_message.Message):
-    __slots__ = ("idempotency_key", "booking_id", "token", "new_slot_id", "actor", "reason")
+    __slots__ = ("idempotency_key", "booking_id", "token", "new_slot_id", "actor", "reason", "new_point_id", "new_starts_at")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     BOOKING_ID_FIELD_NUMBER: _ClassVar[int]
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     NEW_SLOT_ID_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    NEW_POINT_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_STARTS_AT_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     booking_id: str
     token: str
     new_slot_id: str
     actor: _common_pb2.Actor
     reason: str
-    def __init__(self, idempotency_key: _Optional[str] = ..., booking_id: _Optional[str] = ..., token: _Optional[str] = ..., new_slot_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+    new_point_id: str
+    new_starts_at: _timestamp_pb2.Timestamp
+    def __init__(self, idempotency_key: _Optional[str] = ..., booking_id: _Optional[str] = ..., token: _Optional[str] = ..., new_slot_id: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ..., new_point_id: _Optional[str] = ..., new_starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class VerifyBookingRequest(_message.Message):
     __slots__ = ("booking_id", "actor", "outcome", "note")
@@ -501,7 +555,7 @@ class CancelStopWindowResponse(_message.Message):
     def __init__(self, stop: _Optional[_Union[RouteStop, _Mapping]] = ..., affected: _Optional[_Iterable[_Union[AffectedBooking, _Mapping]]] = ...) -> None: ...
 
 class RegisterVolunteerAvailabilityRequest(_message.Message):
-    __slots__ = ("volunteer_id", "date", "start_time", "end_time", "location", "address", "help_types", "capacity_per_slot", "slot_minutes", "actor")
+    __slots__ = ("volunteer_id", "date", "start_time", "end_time", "location", "address", "help_types", "capacity_per_slot", "slot_minutes", "actor", "point_id")
     VOLUNTEER_ID_FIELD_NUMBER: _ClassVar[int]
     DATE_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -512,6 +566,7 @@ class RegisterVolunteerAvailabilityRequest(_message.Message):
     CAPACITY_PER_SLOT_FIELD_NUMBER: _ClassVar[int]
     SLOT_MINUTES_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    POINT_ID_FIELD_NUMBER: _ClassVar[int]
     volunteer_id: str
     date: _common_pb2.LocalDate
     start_time: _common_pb2.LocalTime
@@ -522,7 +577,8 @@ class RegisterVolunteerAvailabilityRequest(_message.Message):
     capacity_per_slot: int
     slot_minutes: int
     actor: _common_pb2.Actor
-    def __init__(self, volunteer_id: _Optional[str] = ..., date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., start_time: _Optional[_Union[_common_pb2.LocalTime, _Mapping]] = ..., end_time: _Optional[_Union[_common_pb2.LocalTime, _Mapping]] = ..., location: _Optional[_Union[VolunteerLocation, str]] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., help_types: _Optional[_Iterable[_Union[HelpType, str]]] = ..., capacity_per_slot: _Optional[int] = ..., slot_minutes: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+    point_id: str
+    def __init__(self, volunteer_id: _Optional[str] = ..., date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., start_time: _Optional[_Union[_common_pb2.LocalTime, _Mapping]] = ..., end_time: _Optional[_Union[_common_pb2.LocalTime, _Mapping]] = ..., location: _Optional[_Union[VolunteerLocation, str]] = ..., address: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., help_types: _Optional[_Iterable[_Union[HelpType, str]]] = ..., capacity_per_slot: _Optional[int] = ..., slot_minutes: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., point_id: _Optional[str] = ...) -> None: ...
 
 class RegisterVolunteerAvailabilityResponse(_message.Message):
     __slots__ = ("slots",)
@@ -535,3 +591,31 @@ class ResolveContactRequest(_message.Message):
     CONTACT_REF_FIELD_NUMBER: _ClassVar[int]
     contact_ref: str
     def __init__(self, contact_ref: _Optional[str] = ...) -> None: ...
+
+class UpdateSlotCapacityRequest(_message.Message):
+    __slots__ = ("slot_id", "capacity", "reserved_for_priority", "actor")
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FOR_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    slot_id: str
+    capacity: int
+    reserved_for_priority: int
+    actor: _common_pb2.Actor
+    def __init__(self, slot_id: _Optional[str] = ..., capacity: _Optional[int] = ..., reserved_for_priority: _Optional[int] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class ListResourcesRequest(_message.Message):
+    __slots__ = ("kind", "ward_code", "help_type")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    WARD_CODE_FIELD_NUMBER: _ClassVar[int]
+    HELP_TYPE_FIELD_NUMBER: _ClassVar[int]
+    kind: ResourceKind
+    ward_code: str
+    help_type: HelpType
+    def __init__(self, kind: _Optional[_Union[ResourceKind, str]] = ..., ward_code: _Optional[str] = ..., help_type: _Optional[_Union[HelpType, str]] = ...) -> None: ...
+
+class ListResourcesResponse(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[Resource]
+    def __init__(self, items: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ...) -> None: ...

@@ -124,6 +124,16 @@ class SchedulerServiceStub:
                 request_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ResolveContactRequest.SerializeToString,
                 response_deserializer=motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.FromString,
                 _registered_method=True)
+        self.UpdateSlotCapacity = channel.unary_unary(
+                '/motcua.scheduler.v1.SchedulerService/UpdateSlotCapacity',
+                request_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.UpdateSlotCapacityRequest.SerializeToString,
+                response_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.Slot.FromString,
+                _registered_method=True)
+        self.ListResources = channel.unary_unary(
+                '/motcua.scheduler.v1.SchedulerService/ListResources',
+                request_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesRequest.SerializeToString,
+                response_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesResponse.FromString,
+                _registered_method=True)
 
 
 class SchedulerServiceServicer:
@@ -264,6 +274,22 @@ class SchedulerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateSlotCapacity(self, request, context):
+        """Changes a slot's capacity or its share reserved for priority citizens.
+        FAILED_PRECONDITION when the new capacity is below the places already
+        taken: a capacity change never cancels anyone.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListResources(self, request, context):
+        """Lists staff members, volunteers and vehicles, for assignment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -351,6 +377,16 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.ResolveContact,
                     request_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ResolveContactRequest.FromString,
                     response_serializer=motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.SerializeToString,
+            ),
+            'UpdateSlotCapacity': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSlotCapacity,
+                    request_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.UpdateSlotCapacityRequest.FromString,
+                    response_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.Slot.SerializeToString,
+            ),
+            'ListResources': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListResources,
+                    request_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesRequest.FromString,
+                    response_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -816,6 +852,60 @@ class SchedulerService:
             '/motcua.scheduler.v1.SchedulerService/ResolveContact',
             motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ResolveContactRequest.SerializeToString,
             motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSlotCapacity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.scheduler.v1.SchedulerService/UpdateSlotCapacity',
+            motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.UpdateSlotCapacityRequest.SerializeToString,
+            motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.Slot.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListResources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.scheduler.v1.SchedulerService/ListResources',
+            motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesRequest.SerializeToString,
+            motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesResponse.FromString,
             options,
             channel_credentials,
             insecure,

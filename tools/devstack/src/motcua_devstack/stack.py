@@ -206,12 +206,13 @@ class Stack:
             env.setdefault("MOTCUA_AUTH_DEV_ISSUER", "true")
             for svc, port in c.grpc_ports.items():
                 env[f"MOTCUA_{svc.upper()}_TARGET"] = f"{c.host}:{port}"
-        if service == "dossier":
-            env["MOTCUA_CATALOGUE_TARGET"] = f"{c.host}:{c.grpc_ports['catalogue']}"
+        # Who calls whom by gRPC (DESIGN.md): every caller gets the targets of its callees.
+        callees = {"dossier": ("catalogue",), "scheduler": ("catalogue",), "notification": ("dossier", "scheduler")}
+        for callee in callees.get(service, ()):
+            env[f"MOTCUA_{callee.upper()}_TARGET"] = f"{c.host}:{c.grpc_ports[callee]}"
         if service == "scheduler":
             # The demo ward (kiosks, bus route, volunteers, staff) and procedure checks against the catalogue.
             env.setdefault("MOTCUA_SCHEDULER_SEED_DEMO", "true")
-            env["MOTCUA_CATALOGUE_TARGET"] = f"{c.host}:{c.grpc_ports['catalogue']}"
         env.update(self._notification_env(service))
         env.update(c.extra_env)
         return env

@@ -1,0 +1,1 @@
+"""Pure domain of the scheduler: no I/O, no database, no clock."""
