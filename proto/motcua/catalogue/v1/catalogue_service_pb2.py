@@ -26,23 +26,23 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from motcua.common.v1 import common_pb2 as motcua_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+motcua/catalogue/v1/catalogue_service.proto\x12\x13motcua.catalogue.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmotcua/common/v1/common.proto\"#\n\x05\x46ield\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"$\n\x06\x41gency\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"r\n\x0eProcessingTime\x12\x14\n\x0cworking_days\x18\x01 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x35\n\x07\x63hannel\x18\x03 \x01(\x0e\x32$.motcua.catalogue.v1.DeliveryChannel\"\xb2\x01\n\x03\x46\x65\x65\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x17.motcua.common.v1.Money\x12\x33\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x03 \x01(\x0b\x32\x1b.motcua.common.v1.LocalDate\x12\x31\n\x0c\x65\x66\x66\x65\x63tive_to\x18\x04 \x01(\x0b\x32\x1b.motcua.common.v1.LocalDate\x12\x0c\n\x04note\x18\x05 \x01(\t\"~\n\x10RequiredDocument\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\toriginals\x18\x02 \x01(\x05\x12\x0e\n\x06\x63opies\x18\x03 \x01(\x05\x12\x10\n\x08required\x18\x04 \x01(\x08\x12\x19\n\x11\x66orm_template_ref\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\"\xf8\x06\n\tProcedure\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.motcua.catalogue.v1.ProcedureStatus\x12\x0c\n\x04name\x18\x04 \x01(\t\x12)\n\x05\x66ield\x18\x05 \x01(\x0b\x32\x1a.motcua.catalogue.v1.Field\x12\x33\n\x05level\x18\x06 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\x12+\n\x06\x61gency\x18\x07 \x01(\x0b\x32\x1b.motcua.catalogue.v1.Agency\x12\x36\n\x0conline_level\x18\x08 \x01(\x0e\x32 .motcua.catalogue.v1.OnlineLevel\x12\x1a\n\x12legacy_level_label\x18\t \x01(\t\x12=\n\x10processing_times\x18\n \x03(\x0b\x32#.motcua.catalogue.v1.ProcessingTime\x12&\n\x04\x66\x65\x65s\x18\x0b \x03(\x0b\x32\x18.motcua.catalogue.v1.Fee\x12\x41\n\x12required_documents\x18\x0c \x03(\x0b\x32%.motcua.catalogue.v1.RequiredDocument\x12\x41\n\x13submission_channels\x18\r \x03(\x0e\x32$.motcua.catalogue.v1.DeliveryChannel\x12=\n\x0fresult_channels\x18\x0e \x03(\x0e\x32$.motcua.catalogue.v1.DeliveryChannel\x12\x13\n\x0blegal_basis\x18\x0f \x03(\t\x12\x10\n\x08keywords\x18\x10 \x03(\t\x12\x10\n\x08synonyms\x18\x11 \x03(\t\x12.\n\ncreated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cpublished_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cwithdrawn_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xc9\x02\n\x10ProcedureSummary\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x05\x66ield\x18\x04 \x01(\x0b\x32\x1a.motcua.catalogue.v1.Field\x12\x33\n\x05level\x18\x05 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\x12+\n\x06\x61gency\x18\x06 \x01(\x0b\x32\x1b.motcua.catalogue.v1.Agency\x12\x36\n\x0conline_level\x18\x07 \x01(\x0e\x32 .motcua.catalogue.v1.OnlineLevel\x12\x1a\n\x12legacy_level_label\x18\x08 \x01(\t\x12\x18\n\x10min_working_days\x18\t \x01(\x05\x12\r\n\x05score\x18\n \x01(\x02\"\xeb\x01\n\x17SearchProceduresRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x33\n\x05level\x18\x02 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\x12\x12\n\nfield_code\x18\x03 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x04 \x01(\t\x12\x36\n\x0conline_level\x18\x05 \x01(\x0e\x32 .motcua.catalogue.v1.OnlineLevel\x12+\n\x04page\x18\x06 \x01(\x0b\x32\x1d.motcua.common.v1.PageRequest\"\x7f\n\x18SearchProceduresResponse\x12\x34\n\x05items\x18\x01 \x03(\x0b\x32%.motcua.catalogue.v1.ProcedureSummary\x12-\n\tpage_info\x18\x02 \x01(\x0b\x32\x1a.motcua.common.v1.PageInfo\"E\n\x13GetProcedureRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x14\n\x07version\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\n\n\x08_version\"H\n\x11ListFieldsRequest\x12\x33\n\x05level\x18\x01 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\"P\n\nFieldCount\x12)\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x1a.motcua.catalogue.v1.Field\x12\x17\n\x0fprocedure_count\x18\x02 \x01(\x05\"D\n\x12ListFieldsResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.motcua.catalogue.v1.FieldCount\"J\n\x13ListAgenciesRequest\x12\x33\n\x05level\x18\x01 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\"S\n\x0b\x41gencyCount\x12+\n\x06\x61gency\x18\x01 \x01(\x0b\x32\x1b.motcua.catalogue.v1.Agency\x12\x17\n\x0fprocedure_count\x18\x02 \x01(\x05\"G\n\x14ListAgenciesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .motcua.catalogue.v1.AgencyCount\"x\n\x1bUpsertProcedureDraftRequest\x12\x31\n\tprocedure\x18\x01 \x01(\x0b\x32\x1e.motcua.catalogue.v1.Procedure\x12&\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"`\n\x17PublishProcedureRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12&\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"z\n\x18WithdrawProcedureRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x18\n\x10replaced_by_code\x18\x03 \x01(\t\x12&\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"\xa7\x01\n\x17ImportProceduresRequest\x12\x31\n\x06\x66ormat\x18\x01 \x01(\x0e\x32!.motcua.catalogue.v1.ImportFormat\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\x12\x0f\n\x07publish\x18\x04 \x01(\x08\x12&\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"R\n\x0bImportError\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x16\n\x0eprocedure_code\x18\x04 \x01(\t\"\x81\x01\n\x18ImportProceduresResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\x30\n\x06\x65rrors\x18\x04 \x03(\x0b\x32 .motcua.catalogue.v1.ImportError*\x8f\x01\n\x0fProcedureStatus\x12 \n\x1cPROCEDURE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PROCEDURE_STATUS_DRAFT\x10\x01\x12\x1e\n\x1aPROCEDURE_STATUS_PUBLISHED\x10\x02\x12\x1e\n\x1aPROCEDURE_STATUS_WITHDRAWN\x10\x03*\x9a\x01\n\x0fGovernmentLevel\x12 \n\x1cGOVERNMENT_LEVEL_UNSPECIFIED\x10\x00\x12\x1d\n\x19GOVERNMENT_LEVEL_PROVINCE\x10\x01\x12(\n$GOVERNMENT_LEVEL_DISTRICT_HISTORICAL\x10\x02\x12\x1c\n\x18GOVERNMENT_LEVEL_COMMUNE\x10\x03*\\\n\x0bOnlineLevel\x12\x1c\n\x18ONLINE_LEVEL_UNSPECIFIED\x10\x00\x12\x15\n\x11ONLINE_LEVEL_FULL\x10\x01\x12\x18\n\x14ONLINE_LEVEL_PARTIAL\x10\x02*\x8b\x01\n\x0f\x44\x65liveryChannel\x12 \n\x1c\x44\x45LIVERY_CHANNEL_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x44\x45LIVERY_CHANNEL_IN_PERSON\x10\x01\x12\x19\n\x15\x44\x45LIVERY_CHANNEL_POST\x10\x02\x12\x1b\n\x17\x44\x45LIVERY_CHANNEL_ONLINE\x10\x03*\\\n\x0cImportFormat\x12\x1d\n\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12IMPORT_FORMAT_JSON\x10\x01\x12\x15\n\x11IMPORT_FORMAT_CSV\x10\x02\x32\xc2\x06\n\x10\x43\x61talogueService\x12o\n\x10SearchProcedures\x12,.motcua.catalogue.v1.SearchProceduresRequest\x1a-.motcua.catalogue.v1.SearchProceduresResponse\x12X\n\x0cGetProcedure\x12(.motcua.catalogue.v1.GetProcedureRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12]\n\nListFields\x12&.motcua.catalogue.v1.ListFieldsRequest\x1a\'.motcua.catalogue.v1.ListFieldsResponse\x12\x63\n\x0cListAgencies\x12(.motcua.catalogue.v1.ListAgenciesRequest\x1a).motcua.catalogue.v1.ListAgenciesResponse\x12h\n\x14UpsertProcedureDraft\x12\x30.motcua.catalogue.v1.UpsertProcedureDraftRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12`\n\x10PublishProcedure\x12,.motcua.catalogue.v1.PublishProcedureRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12\x62\n\x11WithdrawProcedure\x12-.motcua.catalogue.v1.WithdrawProcedureRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12o\n\x10ImportProcedures\x12,.motcua.catalogue.v1.ImportProceduresRequest\x1a-.motcua.catalogue.v1.ImportProceduresResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n+motcua/catalogue/v1/catalogue_service.proto\x12\x13motcua.catalogue.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dmotcua/common/v1/common.proto\"#\n\x05\x46ield\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"$\n\x06\x41gency\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"r\n\x0eProcessingTime\x12\x14\n\x0cworking_days\x18\x01 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x35\n\x07\x63hannel\x18\x03 \x01(\x0e\x32$.motcua.catalogue.v1.DeliveryChannel\"\xb2\x01\n\x03\x46\x65\x65\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\'\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x17.motcua.common.v1.Money\x12\x33\n\x0e\x65\x66\x66\x65\x63tive_from\x18\x03 \x01(\x0b\x32\x1b.motcua.common.v1.LocalDate\x12\x31\n\x0c\x65\x66\x66\x65\x63tive_to\x18\x04 \x01(\x0b\x32\x1b.motcua.common.v1.LocalDate\x12\x0c\n\x04note\x18\x05 \x01(\t\"~\n\x10RequiredDocument\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\toriginals\x18\x02 \x01(\x05\x12\x0e\n\x06\x63opies\x18\x03 \x01(\x05\x12\x10\n\x08required\x18\x04 \x01(\x08\x12\x19\n\x11\x66orm_template_ref\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\"\xad\x07\n\tProcedure\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.motcua.catalogue.v1.ProcedureStatus\x12\x0c\n\x04name\x18\x04 \x01(\t\x12)\n\x05\x66ield\x18\x05 \x01(\x0b\x32\x1a.motcua.catalogue.v1.Field\x12\x33\n\x05level\x18\x06 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\x12+\n\x06\x61gency\x18\x07 \x01(\x0b\x32\x1b.motcua.catalogue.v1.Agency\x12\x36\n\x0conline_level\x18\x08 \x01(\x0e\x32 .motcua.catalogue.v1.OnlineLevel\x12\x1a\n\x12legacy_level_label\x18\t \x01(\t\x12=\n\x10processing_times\x18\n \x03(\x0b\x32#.motcua.catalogue.v1.ProcessingTime\x12&\n\x04\x66\x65\x65s\x18\x0b \x03(\x0b\x32\x18.motcua.catalogue.v1.Fee\x12\x41\n\x12required_documents\x18\x0c \x03(\x0b\x32%.motcua.catalogue.v1.RequiredDocument\x12\x41\n\x13submission_channels\x18\r \x03(\x0e\x32$.motcua.catalogue.v1.DeliveryChannel\x12=\n\x0fresult_channels\x18\x0e \x03(\x0e\x32$.motcua.catalogue.v1.DeliveryChannel\x12\x13\n\x0blegal_basis\x18\x0f \x03(\t\x12\x10\n\x08keywords\x18\x10 \x03(\t\x12\x10\n\x08synonyms\x18\x11 \x03(\t\x12.\n\ncreated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cpublished_at\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cwithdrawn_at\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11withdrawal_reason\x18\x16 \x01(\t\x12\x18\n\x10replaced_by_code\x18\x17 \x01(\t\"\xc9\x02\n\x10ProcedureSummary\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12)\n\x05\x66ield\x18\x04 \x01(\x0b\x32\x1a.motcua.catalogue.v1.Field\x12\x33\n\x05level\x18\x05 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\x12+\n\x06\x61gency\x18\x06 \x01(\x0b\x32\x1b.motcua.catalogue.v1.Agency\x12\x36\n\x0conline_level\x18\x07 \x01(\x0e\x32 .motcua.catalogue.v1.OnlineLevel\x12\x1a\n\x12legacy_level_label\x18\x08 \x01(\t\x12\x18\n\x10min_working_days\x18\t \x01(\x05\x12\r\n\x05score\x18\n \x01(\x02\"\xeb\x01\n\x17SearchProceduresRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x33\n\x05level\x18\x02 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\x12\x12\n\nfield_code\x18\x03 \x01(\t\x12\x13\n\x0b\x61gency_code\x18\x04 \x01(\t\x12\x36\n\x0conline_level\x18\x05 \x01(\x0e\x32 .motcua.catalogue.v1.OnlineLevel\x12+\n\x04page\x18\x06 \x01(\x0b\x32\x1d.motcua.common.v1.PageRequest\"\x7f\n\x18SearchProceduresResponse\x12\x34\n\x05items\x18\x01 \x03(\x0b\x32%.motcua.catalogue.v1.ProcedureSummary\x12-\n\tpage_info\x18\x02 \x01(\x0b\x32\x1a.motcua.common.v1.PageInfo\"E\n\x13GetProcedureRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x14\n\x07version\x18\x02 \x01(\x05H\x00\x88\x01\x01\x42\n\n\x08_version\"H\n\x11ListFieldsRequest\x12\x33\n\x05level\x18\x01 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\"P\n\nFieldCount\x12)\n\x05\x66ield\x18\x01 \x01(\x0b\x32\x1a.motcua.catalogue.v1.Field\x12\x17\n\x0fprocedure_count\x18\x02 \x01(\x05\"D\n\x12ListFieldsResponse\x12.\n\x05items\x18\x01 \x03(\x0b\x32\x1f.motcua.catalogue.v1.FieldCount\"J\n\x13ListAgenciesRequest\x12\x33\n\x05level\x18\x01 \x01(\x0e\x32$.motcua.catalogue.v1.GovernmentLevel\"S\n\x0b\x41gencyCount\x12+\n\x06\x61gency\x18\x01 \x01(\x0b\x32\x1b.motcua.catalogue.v1.Agency\x12\x17\n\x0fprocedure_count\x18\x02 \x01(\x05\"G\n\x14ListAgenciesResponse\x12/\n\x05items\x18\x01 \x03(\x0b\x32 .motcua.catalogue.v1.AgencyCount\"x\n\x1bUpsertProcedureDraftRequest\x12\x31\n\tprocedure\x18\x01 \x01(\x0b\x32\x1e.motcua.catalogue.v1.Procedure\x12&\n\x05\x61\x63tor\x18\x02 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"`\n\x17PublishProcedureRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12&\n\x05\x61\x63tor\x18\x03 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"z\n\x18WithdrawProcedureRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x18\n\x10replaced_by_code\x18\x03 \x01(\t\x12&\n\x05\x61\x63tor\x18\x04 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"\xa7\x01\n\x17ImportProceduresRequest\x12\x31\n\x06\x66ormat\x18\x01 \x01(\x0e\x32!.motcua.catalogue.v1.ImportFormat\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\x12\x0f\n\x07publish\x18\x04 \x01(\x08\x12&\n\x05\x61\x63tor\x18\x05 \x01(\x0b\x32\x17.motcua.common.v1.Actor\"R\n\x0bImportError\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x16\n\x0eprocedure_code\x18\x04 \x01(\t\"\x94\x01\n\x18ImportProceduresResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\x12\x0f\n\x07updated\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\x30\n\x06\x65rrors\x18\x04 \x03(\x0b\x32 .motcua.catalogue.v1.ImportError\x12\x11\n\tpublished\x18\x05 \x01(\x05*\x8f\x01\n\x0fProcedureStatus\x12 \n\x1cPROCEDURE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PROCEDURE_STATUS_DRAFT\x10\x01\x12\x1e\n\x1aPROCEDURE_STATUS_PUBLISHED\x10\x02\x12\x1e\n\x1aPROCEDURE_STATUS_WITHDRAWN\x10\x03*\x9a\x01\n\x0fGovernmentLevel\x12 \n\x1cGOVERNMENT_LEVEL_UNSPECIFIED\x10\x00\x12\x1d\n\x19GOVERNMENT_LEVEL_PROVINCE\x10\x01\x12(\n$GOVERNMENT_LEVEL_DISTRICT_HISTORICAL\x10\x02\x12\x1c\n\x18GOVERNMENT_LEVEL_COMMUNE\x10\x03*\\\n\x0bOnlineLevel\x12\x1c\n\x18ONLINE_LEVEL_UNSPECIFIED\x10\x00\x12\x15\n\x11ONLINE_LEVEL_FULL\x10\x01\x12\x18\n\x14ONLINE_LEVEL_PARTIAL\x10\x02*\x8b\x01\n\x0f\x44\x65liveryChannel\x12 \n\x1c\x44\x45LIVERY_CHANNEL_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x44\x45LIVERY_CHANNEL_IN_PERSON\x10\x01\x12\x19\n\x15\x44\x45LIVERY_CHANNEL_POST\x10\x02\x12\x1b\n\x17\x44\x45LIVERY_CHANNEL_ONLINE\x10\x03*\\\n\x0cImportFormat\x12\x1d\n\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n\x12IMPORT_FORMAT_JSON\x10\x01\x12\x15\n\x11IMPORT_FORMAT_CSV\x10\x02\x32\xc2\x06\n\x10\x43\x61talogueService\x12o\n\x10SearchProcedures\x12,.motcua.catalogue.v1.SearchProceduresRequest\x1a-.motcua.catalogue.v1.SearchProceduresResponse\x12X\n\x0cGetProcedure\x12(.motcua.catalogue.v1.GetProcedureRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12]\n\nListFields\x12&.motcua.catalogue.v1.ListFieldsRequest\x1a\'.motcua.catalogue.v1.ListFieldsResponse\x12\x63\n\x0cListAgencies\x12(.motcua.catalogue.v1.ListAgenciesRequest\x1a).motcua.catalogue.v1.ListAgenciesResponse\x12h\n\x14UpsertProcedureDraft\x12\x30.motcua.catalogue.v1.UpsertProcedureDraftRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12`\n\x10PublishProcedure\x12,.motcua.catalogue.v1.PublishProcedureRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12\x62\n\x11WithdrawProcedure\x12-.motcua.catalogue.v1.WithdrawProcedureRequest\x1a\x1e.motcua.catalogue.v1.Procedure\x12o\n\x10ImportProcedures\x12,.motcua.catalogue.v1.ImportProceduresRequest\x1a-.motcua.catalogue.v1.ImportProceduresResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'motcua.catalogue.v1.catalogue_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROCEDURESTATUS']._serialized_start=3484
-  _globals['_PROCEDURESTATUS']._serialized_end=3627
-  _globals['_GOVERNMENTLEVEL']._serialized_start=3630
-  _globals['_GOVERNMENTLEVEL']._serialized_end=3784
-  _globals['_ONLINELEVEL']._serialized_start=3786
-  _globals['_ONLINELEVEL']._serialized_end=3878
-  _globals['_DELIVERYCHANNEL']._serialized_start=3881
-  _globals['_DELIVERYCHANNEL']._serialized_end=4020
-  _globals['_IMPORTFORMAT']._serialized_start=4022
-  _globals['_IMPORTFORMAT']._serialized_end=4114
+  _globals['_PROCEDURESTATUS']._serialized_start=3556
+  _globals['_PROCEDURESTATUS']._serialized_end=3699
+  _globals['_GOVERNMENTLEVEL']._serialized_start=3702
+  _globals['_GOVERNMENTLEVEL']._serialized_end=3856
+  _globals['_ONLINELEVEL']._serialized_start=3858
+  _globals['_ONLINELEVEL']._serialized_end=3950
+  _globals['_DELIVERYCHANNEL']._serialized_start=3953
+  _globals['_DELIVERYCHANNEL']._serialized_end=4092
+  _globals['_IMPORTFORMAT']._serialized_start=4094
+  _globals['_IMPORTFORMAT']._serialized_end=4186
   _globals['_FIELD']._serialized_start=132
   _globals['_FIELD']._serialized_end=167
   _globals['_AGENCY']._serialized_start=169
@@ -54,39 +54,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REQUIREDDOCUMENT']._serialized_start=504
   _globals['_REQUIREDDOCUMENT']._serialized_end=630
   _globals['_PROCEDURE']._serialized_start=633
-  _globals['_PROCEDURE']._serialized_end=1521
-  _globals['_PROCEDURESUMMARY']._serialized_start=1524
-  _globals['_PROCEDURESUMMARY']._serialized_end=1853
-  _globals['_SEARCHPROCEDURESREQUEST']._serialized_start=1856
-  _globals['_SEARCHPROCEDURESREQUEST']._serialized_end=2091
-  _globals['_SEARCHPROCEDURESRESPONSE']._serialized_start=2093
-  _globals['_SEARCHPROCEDURESRESPONSE']._serialized_end=2220
-  _globals['_GETPROCEDUREREQUEST']._serialized_start=2222
-  _globals['_GETPROCEDUREREQUEST']._serialized_end=2291
-  _globals['_LISTFIELDSREQUEST']._serialized_start=2293
-  _globals['_LISTFIELDSREQUEST']._serialized_end=2365
-  _globals['_FIELDCOUNT']._serialized_start=2367
-  _globals['_FIELDCOUNT']._serialized_end=2447
-  _globals['_LISTFIELDSRESPONSE']._serialized_start=2449
-  _globals['_LISTFIELDSRESPONSE']._serialized_end=2517
-  _globals['_LISTAGENCIESREQUEST']._serialized_start=2519
-  _globals['_LISTAGENCIESREQUEST']._serialized_end=2593
-  _globals['_AGENCYCOUNT']._serialized_start=2595
-  _globals['_AGENCYCOUNT']._serialized_end=2678
-  _globals['_LISTAGENCIESRESPONSE']._serialized_start=2680
-  _globals['_LISTAGENCIESRESPONSE']._serialized_end=2751
-  _globals['_UPSERTPROCEDUREDRAFTREQUEST']._serialized_start=2753
-  _globals['_UPSERTPROCEDUREDRAFTREQUEST']._serialized_end=2873
-  _globals['_PUBLISHPROCEDUREREQUEST']._serialized_start=2875
-  _globals['_PUBLISHPROCEDUREREQUEST']._serialized_end=2971
-  _globals['_WITHDRAWPROCEDUREREQUEST']._serialized_start=2973
-  _globals['_WITHDRAWPROCEDUREREQUEST']._serialized_end=3095
-  _globals['_IMPORTPROCEDURESREQUEST']._serialized_start=3098
-  _globals['_IMPORTPROCEDURESREQUEST']._serialized_end=3265
-  _globals['_IMPORTERROR']._serialized_start=3267
-  _globals['_IMPORTERROR']._serialized_end=3349
-  _globals['_IMPORTPROCEDURESRESPONSE']._serialized_start=3352
-  _globals['_IMPORTPROCEDURESRESPONSE']._serialized_end=3481
-  _globals['_CATALOGUESERVICE']._serialized_start=4117
-  _globals['_CATALOGUESERVICE']._serialized_end=4951
+  _globals['_PROCEDURE']._serialized_end=1574
+  _globals['_PROCEDURESUMMARY']._serialized_start=1577
+  _globals['_PROCEDURESUMMARY']._serialized_end=1906
+  _globals['_SEARCHPROCEDURESREQUEST']._serialized_start=1909
+  _globals['_SEARCHPROCEDURESREQUEST']._serialized_end=2144
+  _globals['_SEARCHPROCEDURESRESPONSE']._serialized_start=2146
+  _globals['_SEARCHPROCEDURESRESPONSE']._serialized_end=2273
+  _globals['_GETPROCEDUREREQUEST']._serialized_start=2275
+  _globals['_GETPROCEDUREREQUEST']._serialized_end=2344
+  _globals['_LISTFIELDSREQUEST']._serialized_start=2346
+  _globals['_LISTFIELDSREQUEST']._serialized_end=2418
+  _globals['_FIELDCOUNT']._serialized_start=2420
+  _globals['_FIELDCOUNT']._serialized_end=2500
+  _globals['_LISTFIELDSRESPONSE']._serialized_start=2502
+  _globals['_LISTFIELDSRESPONSE']._serialized_end=2570
+  _globals['_LISTAGENCIESREQUEST']._serialized_start=2572
+  _globals['_LISTAGENCIESREQUEST']._serialized_end=2646
+  _globals['_AGENCYCOUNT']._serialized_start=2648
+  _globals['_AGENCYCOUNT']._serialized_end=2731
+  _globals['_LISTAGENCIESRESPONSE']._serialized_start=2733
+  _globals['_LISTAGENCIESRESPONSE']._serialized_end=2804
+  _globals['_UPSERTPROCEDUREDRAFTREQUEST']._serialized_start=2806
+  _globals['_UPSERTPROCEDUREDRAFTREQUEST']._serialized_end=2926
+  _globals['_PUBLISHPROCEDUREREQUEST']._serialized_start=2928
+  _globals['_PUBLISHPROCEDUREREQUEST']._serialized_end=3024
+  _globals['_WITHDRAWPROCEDUREREQUEST']._serialized_start=3026
+  _globals['_WITHDRAWPROCEDUREREQUEST']._serialized_end=3148
+  _globals['_IMPORTPROCEDURESREQUEST']._serialized_start=3151
+  _globals['_IMPORTPROCEDURESREQUEST']._serialized_end=3318
+  _globals['_IMPORTERROR']._serialized_start=3320
+  _globals['_IMPORTERROR']._serialized_end=3402
+  _globals['_IMPORTPROCEDURESRESPONSE']._serialized_start=3405
+  _globals['_IMPORTPROCEDURESRESPONSE']._serialized_end=3553
+  _globals['_CATALOGUESERVICE']._serialized_start=4189
+  _globals['_CATALOGUESERVICE']._serialized_end=5023
 # @@protoc_insertion_point(module_scope)

@@ -119,7 +119,7 @@ class RequiredDocument(_message.Message):
     def __init__(self, name: _Optional[str] = ..., originals: _Optional[int] = ..., copies: _Optional[int] = ..., required: _Optional[bool] = ..., form_template_ref: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Procedure(_message.Message):
-    __slots__ = ("code", "version", "status", "name", "field", "level", "agency", "online_level", "legacy_level_label", "processing_times", "fees", "required_documents", "submission_channels", "result_channels", "legal_basis", "keywords", "synonyms", "created_at", "updated_at", "published_at", "withdrawn_at")
+    __slots__ = ("code", "version", "status", "name", "field", "level", "agency", "online_level", "legacy_level_label", "processing_times", "fees", "required_documents", "submission_channels", "result_channels", "legal_basis", "keywords", "synonyms", "created_at", "updated_at", "published_at", "withdrawn_at", "withdrawal_reason", "replaced_by_code")
     CODE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,8 @@ class Procedure(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
     WITHDRAWN_AT_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWAL_REASON_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_BY_CODE_FIELD_NUMBER: _ClassVar[int]
     code: str
     version: int
     status: ProcedureStatus
@@ -162,7 +164,9 @@ class Procedure(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     published_at: _timestamp_pb2.Timestamp
     withdrawn_at: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[ProcedureStatus, str]] = ..., name: _Optional[str] = ..., field: _Optional[_Union[Field, _Mapping]] = ..., level: _Optional[_Union[GovernmentLevel, str]] = ..., agency: _Optional[_Union[Agency, _Mapping]] = ..., online_level: _Optional[_Union[OnlineLevel, str]] = ..., legacy_level_label: _Optional[str] = ..., processing_times: _Optional[_Iterable[_Union[ProcessingTime, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., required_documents: _Optional[_Iterable[_Union[RequiredDocument, _Mapping]]] = ..., submission_channels: _Optional[_Iterable[_Union[DeliveryChannel, str]]] = ..., result_channels: _Optional[_Iterable[_Union[DeliveryChannel, str]]] = ..., legal_basis: _Optional[_Iterable[str]] = ..., keywords: _Optional[_Iterable[str]] = ..., synonyms: _Optional[_Iterable[str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., withdrawn_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    withdrawal_reason: str
+    replaced_by_code: str
+    def __init__(self, code: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[ProcedureStatus, str]] = ..., name: _Optional[str] = ..., field: _Optional[_Union[Field, _Mapping]] = ..., level: _Optional[_Union[GovernmentLevel, str]] = ..., agency: _Optional[_Union[Agency, _Mapping]] = ..., online_level: _Optional[_Union[OnlineLevel, str]] = ..., legacy_level_label: _Optional[str] = ..., processing_times: _Optional[_Iterable[_Union[ProcessingTime, _Mapping]]] = ..., fees: _Optional[_Iterable[_Union[Fee, _Mapping]]] = ..., required_documents: _Optional[_Iterable[_Union[RequiredDocument, _Mapping]]] = ..., submission_channels: _Optional[_Iterable[_Union[DeliveryChannel, str]]] = ..., result_channels: _Optional[_Iterable[_Union[DeliveryChannel, str]]] = ..., legal_basis: _Optional[_Iterable[str]] = ..., keywords: _Optional[_Iterable[str]] = ..., synonyms: _Optional[_Iterable[str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., withdrawn_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., withdrawal_reason: _Optional[str] = ..., replaced_by_code: _Optional[str] = ...) -> None: ...
 
 class ProcedureSummary(_message.Message):
     __slots__ = ("code", "version", "name", "field", "level", "agency", "online_level", "legacy_level_label", "min_working_days", "score")
@@ -317,13 +321,15 @@ class ImportError(_message.Message):
     def __init__(self, line: _Optional[int] = ..., field: _Optional[str] = ..., reason: _Optional[str] = ..., procedure_code: _Optional[str] = ...) -> None: ...
 
 class ImportProceduresResponse(_message.Message):
-    __slots__ = ("created", "updated", "unchanged", "errors")
+    __slots__ = ("created", "updated", "unchanged", "errors", "published")
     CREATED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_FIELD_NUMBER: _ClassVar[int]
     created: int
     updated: int
     unchanged: int
     errors: _containers.RepeatedCompositeFieldContainer[ImportError]
-    def __init__(self, created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportError, _Mapping]]] = ...) -> None: ...
+    published: int
+    def __init__(self, created: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportError, _Mapping]]] = ..., published: _Optional[int] = ...) -> None: ...

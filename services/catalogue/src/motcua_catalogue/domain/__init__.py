@@ -1,0 +1,1 @@
+"""The catalogue domain: pure dataclasses, text folding, search planning, errors. No I/O."""
