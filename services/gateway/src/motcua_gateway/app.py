@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from motcua_gateway import problems
 from motcua_gateway.auth import TokenVerifier, dev_router
@@ -78,12 +79,14 @@ def create_app(settings: Settings) -> FastAPI:
             "and notifications. Errors are `application/problem+json` with a Vietnamese `detail`."
         ),
         lifespan=lifespan,
+        # Our middleware already makes the span, metrics and log line of each request.
+        telemetry={"tracing": False, "metrics": False},
     )
     problems.install(app)
     app.state.verifier = TokenVerifier(settings)
     if settings.auth_dev_issuer:
         app.include_router(dev_router)
-    app.middleware("http")(_request_context)
+    app.add_middleware(RequestContextMiddleware)
     for router in all_routers():
         app.include_router(router)
 
@@ -103,28 +106,41 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Bind a request id, open a span, write one canonical log line per request."""
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    if len(request_id) > 64 or not request_id.replace("-", "").isalnum():
-        request_id = uuid.uuid4().hex
-    started = time.perf_counter()
-    status = 500
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-    try:
-        with tracer().start_as_current_span(
-            f"{request.method} {request.url.path}", context=extract_context(dict(request.headers))
-        ):
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = request_id
-            return response
-    finally:
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
-        HTTP_LATENCY.labels(request.method, route).observe(elapsed)
-        if route not in ("/livez", "/readyz", "/metrics"):
-            log.info("http_request", method=request.method, route=route, status=status,
-                     duration_ms=round(elapsed * 1000, 2))
-        structlog.contextvars.unbind_contextvars("request_id")
+class RequestContextMiddleware:
+    """Bind a request id, open a span, write one canonical log line per request (plain ASGI: cheap)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        if len(request_id) > 64 or not request_id.replace("-", "").isalnum():
+            request_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            with tracer().start_as_current_span(f"{scope['method']} {scope['path']}", context=extract_context(headers)):
+                await self.app(scope, receive, send_with_id)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+            if route not in ("/livez", "/readyz", "/metrics"):
+                log.info("http_request", method=scope["method"], route=route, status=status,
+                         duration_ms=round(elapsed * 1000, 2))
+            structlog.contextvars.unbind_contextvars("request_id")
