@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -88,6 +89,92 @@ def generator_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+class ProcessMeter:
+    """CPU seconds and memory of the stack's processes (Linux /proc), reported beside throughput.
+
+    Throughput on a shared 2-core box depends on everything else running; CPU per request does much
+    less, and says what each hop costs. Postgres counts the postmaster and all its backends; memory is
+    PSS (proportional set size: shared pages split between the processes sharing them, so Postgres's
+    shared buffers are not counted once per backend); `generator` is this process (the load generator,
+    plus the pumping of every service's log lines).
+    """
+
+    def __init__(self, stack: Stack, names: tuple[str, ...] | None = None) -> None:
+        self.pids = {name: proc.pid for name, proc in stack.procs.items() if names is None or name in names}
+        postgres = stack.postgres
+        self.postmaster = postgres.process.pid if postgres is not None and postgres.process is not None else None
+        broker = stack.broker
+        self.broker = broker.process.pid if broker is not None and broker.process is not None else None
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _stat(self, pid: int) -> tuple[int, float]:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick  # ppid, utime + stime
+
+    def _postgres_pids(self) -> list[int]:
+        if self.postmaster is None:
+            return []
+        pids = [self.postmaster]
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if self._stat(int(entry))[0] == self.postmaster:
+                        pids.append(int(entry))
+                except (OSError, ValueError, IndexError):
+                    continue
+        return pids
+
+    def snapshot(self) -> dict[str, float]:
+        """CPU seconds used so far per process group."""
+        try:
+            used = {name: self._stat(pid)[1] for name, pid in self.pids.items()}
+            if self.postmaster is not None:
+                used["postgres"] = sum(self._stat(pid)[1] for pid in self._postgres_pids())
+            used["generator"] = generator_cpu_seconds()
+            return used
+        except OSError:
+            return {}
+
+    @staticmethod
+    def _pss_mb(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        with open(f"/proc/{pid}/status") as f:  # no smaps_rollup (old kernel, other user): RSS
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def memory_mb(self) -> dict[str, float]:
+        """Memory (PSS, MB) per service, Postgres (all backends) and the broker."""
+        out: dict[str, float] = {}
+        for name, pid in self.pids.items():
+            try:
+                out[name] = round(self._pss_mb(pid), 1)
+            except OSError:
+                continue
+        if self.postmaster is not None:
+            out["postgres"] = round(sum(self._pss_mb(pid) for pid in self._postgres_pids()), 1)
+        if self.broker is not None:
+            with contextlib.suppress(OSError):
+                out["broker"] = round(self._pss_mb(self.broker), 1)
+        return out
+
+    @staticmethod
+    def per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, object]:
+        """`cpu_ms_per_request=gateway 2.1 / catalogue 0.7 / ...` for the report."""
+        if not before or not after or not requests:
+            return {}
+        parts = [f"{name} {1000 * (after[name] - before[name]) / requests:.2f}" for name in after if name in before]
+        return {"cpu_ms_per_request": " / ".join(parts)}
+
+
 @dataclass
 class BenchContext:
     """What a benchmark may use: the infrastructure, and a full stack on demand."""
@@ -137,6 +224,12 @@ class BenchContext:
             log_format="json",
         )
 
+    def memory_mb(self) -> dict[str, float]:
+        """Memory of every process of the stack now (empty when the services never started)."""
+        if self._stack is None or not self._stack.procs:
+            return {}
+        return ProcessMeter(self._stack).memory_mb()
+
     def close(self) -> None:
         if self._stack is not None:
             self._stack.stop()
@@ -184,15 +277,19 @@ def main(config: StackConfig, argv: list[str]) -> int:
                 for row in rows:
                     row.extra.setdefault("generator_cpu", f"{share:.0%} of one core")
                 results.extend(rows)
+            memory = ctx.memory_mb()
         finally:
             ctx.close()
     print()
     print_table(results)
+    if memory:
+        print("\nmemory after the runs (PSS, MB): " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items())
+              + f"; whole stack {sum(memory.values()):.0f}")
     out_dir = config.root / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = out_dir / f"{stamp}.json"
     out.write_text(json.dumps({"at": stamp, "machine": {"cpus": os.cpu_count()},
-                               "results": [asdict(r) for r in results]}, indent=2, ensure_ascii=False))
+                               "results": [asdict(r) for r in results], "memory_mb": memory}, indent=2, ensure_ascii=False))
     print(f"\nresults written to {out.relative_to(config.root)}")
     return 0

@@ -6,12 +6,9 @@ imported as drafts and published through CatalogueService.ImportProcedures. Then
 200 realistic searches (words with and without diacritics, typos, synonyms, prefixes,
 filters, second pages, codes) is run by 16 concurrent clients:
 
-- `gateway search (httpx)` — HTTP GET /api/v1/procedures, each client its own keep-alive
-  httpx.AsyncClient (one shared pool of 16 connections costs httpcore O(connections) work
-  per request);
-- `gateway search (lean client)` — the same requests from a minimal keep-alive HTTP/1.1
-  client on asyncio streams: the load generator shares the 2 cores with the stack, and
-  httpx costs ~1.5 ms CPU per request on this box, so this run shows the stack's capacity;
+- `gateway search` — HTTP GET /api/v1/procedures from the lean keep-alive HTTP/1.1 client of
+  `motcua_devstack.loadgen` (one connection per client; the generator shares the 2 cores with
+  the stack, and httpx would cost ~1.5 ms CPU per request, measuring itself);
 - `gRPC search` — SearchProcedures on one channel;
 - `... first pass` — each of the 200 searches once, on an empty cache (what a new word costs);
 - `gRPC search, uncached` — every request a first page of a size never asked before, so each
@@ -22,21 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import resource
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import grpc
-import httpx
 
 from motcua.catalogue.v1 import catalogue_service_pb2 as pb
 from motcua.catalogue.v1 import catalogue_service_pb2_grpc as pb_grpc
 from motcua.common.v1 import common_pb2
-from motcua_devstack.bench import BenchContext, BenchResult, closed_loop, summarize
+from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, closed_loop, summarize
+from motcua_devstack.loadgen import Connection, closed_loop_http, expect
 
 NAME = "catalogue"
 ORDER = 20
@@ -117,79 +113,6 @@ def _grpc_request(params: dict[str, Any], *, page_size: int | None = None) -> pb
     )
 
 
-class CpuMeter:
-    """CPU seconds used by the stack's processes (Linux /proc), to report CPU per request beside throughput.
-
-    Throughput on a shared 2-core box depends on everything else running; CPU per request does
-    much less, and says what each hop costs. Postgres counts the postmaster and all its backends;
-    `generator` is this process (the load generator, plus the pumping of every service's log lines).
-    """
-
-    def __init__(self, stack: Any) -> None:
-        self.pids = {name: proc.pid for name, proc in stack.procs.items() if name in ("gateway", "catalogue")}
-        self.postmaster = stack.postgres.process.pid if stack.postgres is not None and stack.postgres.process else None
-        self.tick = os.sysconf("SC_CLK_TCK")
-
-    def _stat(self, pid: int) -> tuple[int, float]:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rpartition(")")[2].split()
-        return int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick  # ppid, utime + stime
-
-    def snapshot(self) -> dict[str, float]:
-        try:
-            used = {name: self._stat(pid)[1] for name, pid in self.pids.items()}
-            if self.postmaster is not None:
-                total = self._stat(self.postmaster)[1]
-                for entry in os.listdir("/proc"):
-                    if entry.isdigit():
-                        try:
-                            ppid, cpu = self._stat(int(entry))
-                        except (OSError, ValueError, IndexError):
-                            continue
-                        if ppid == self.postmaster:
-                            total += cpu
-                used["postgres"] = total
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            used["generator"] = usage.ru_utime + usage.ru_stime
-            return used
-        except OSError:
-            return {}
-
-    @staticmethod
-    def per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, object]:
-        """`cpu_ms_per_request=gateway 2.1 / catalogue 0.7 / ...` for the report."""
-        if not before or not after or not requests:
-            return {}
-        parts = [f"{name} {1000 * (after[name] - before[name]) / requests:.2f}" for name in after if name in before]
-        return {"cpu_ms_per_request": " / ".join(parts)}
-
-
-class LeanHttp:
-    """A minimal keep-alive HTTP/1.1 GET client (one connection), to keep the load generator's own cost small."""
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def get(self, target: str) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        start = head.lower().find(b"content-length:")
-        length = int(head[start + 15 : head.find(b"\r\n", start)]) if start >= 0 else 0
-        await self.reader.readexactly(length)
-        return status
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
 def _target(params: dict[str, Any]) -> str:
     return "/api/v1/procedures" + (f"?{urlencode(params)}" if params else "")
 
@@ -214,7 +137,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     target = f"{stack.config.host}:{stack.config.grpc_ports['catalogue']}"
     copies, seed_size = catalogue_of(TOTAL_PROCEDURES)
     mix = query_mix()
-    meter = CpuMeter(stack)
+    meter = ProcessMeter(stack, ("gateway", "catalogue"))
     results: list[BenchResult] = []
     async with grpc.aio.insecure_channel(target) as channel:
         stub = pb_grpc.CatalogueServiceStub(channel)
@@ -224,56 +147,24 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         facts = {"procedures": loaded, "seed": seed_size, "import_s": round(load_seconds, 1), "mix": len(mix),
                  "concurrency": CONCURRENCY}
 
-        # One keep-alive client per concurrent user, taken from a free list by each call.
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        clients = [httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10.0) for _ in range(CONCURRENCY)]
-        free = list(clients)
         order = list(range(len(mix)))
         random.Random(11).shuffle(order)
-        first = list(range(len(mix)))
-
-        async def http_search(i: int, sequence: list[int]) -> None:
-            client = free.pop()
-            try:
-                reply = await client.get("/api/v1/procedures", params=mix[sequence[i % len(sequence)]])
-            finally:
-                free.append(client)
-            if reply.status_code != 200:
-                raise RuntimeError(reply.status_code)
-
-        try:
-            # First pass: every search once, each a cache miss in the catalogue.
-            lat, err, secs = await closed_loop(lambda i: http_search(i, first), concurrency=CONCURRENCY, total=len(mix))
-            results.append(summarize("catalogue: gateway search, first pass", lat, err, secs, **facts))
-            before = meter.snapshot()
-            lat, err, secs = await closed_loop(lambda i: http_search(i, order), concurrency=CONCURRENCY, total=REQUESTS)
-            results.append(summarize("catalogue: gateway search (httpx)", lat, err, secs, **facts,
-                                     **meter.per_request(before, meter.snapshot(), REQUESTS)))
-        finally:
-            for client in clients:
-                await client.aclose()
-
-        lean = [LeanHttp(base_url) for _ in range(CONCURRENCY)]
-        idle = list(lean)
         targets = [_target(params) for params in mix]
+        encoded = [Connection.to(base_url).encode("GET", target) for target in targets]
 
-        async def lean_search(i: int) -> None:
-            client = idle.pop()
-            try:
-                status = await client.get(targets[order[i % len(order)]])
-            finally:
-                idle.append(client)
-            if status != 200:
-                raise RuntimeError(status)
+        def searching(sequence: list[int]) -> Callable[[Connection, int], Awaitable[None]]:
+            async def search(conn: Connection, i: int) -> None:
+                expect(await conn.send(encoded[sequence[i % len(sequence)]]), 200)
+            return search
 
-        try:
-            before = meter.snapshot()
-            lat, err, secs = await closed_loop(lean_search, concurrency=CONCURRENCY, total=REQUESTS)
-            results.append(summarize("catalogue: gateway search (lean client)", lat, err, secs, **facts,
-                                     **meter.per_request(before, meter.snapshot(), REQUESTS)))
-        finally:
-            for client in lean:
-                await client.close()
+        # First pass: every search once, each a cache miss in the catalogue.
+        lat, err, secs = await closed_loop_http(base_url, searching(list(range(len(mix)))), concurrency=CONCURRENCY,
+                                                total=len(mix))
+        results.append(summarize("catalogue: gateway search, first pass", lat, err, secs, **facts))
+        before = meter.snapshot()
+        lat, err, secs = await closed_loop_http(base_url, searching(order), concurrency=CONCURRENCY, total=REQUESTS)
+        results.append(summarize("catalogue: gateway search", lat, err, secs, **facts,
+                                 **meter.per_request(before, meter.snapshot(), REQUESTS)))
 
         async def grpc_search(i: int) -> None:
             await stub.SearchProcedures(_grpc_request(mix[order[i % len(order)]]), timeout=5)

@@ -1,6 +1,7 @@
 """Dossier registry: submissions/s and public look-ups/s through the gateway, commit→published lag, one direct hop.
 
-Against the full stack (`ctx.start_services()`), 16 concurrent HTTP clients (httpx, keep-alive):
+Against the full stack (`ctx.start_services()`), 16 concurrent keep-alive HTTP/1.1 clients (the lean
+client of `motcua_devstack.loadgen`; CPU per request of each process is reported beside the figures):
 
 - `gateway submit, N agencies` — POST /api/v1/dossiers for published demo procedures of several agencies
   (what a province looks like); zero loss is checked afterwards by counting the rows and outbox events;
@@ -31,7 +32,8 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from motcua_devstack.bench import BenchContext, BenchResult, closed_loop, summarize
+from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, summarize
+from motcua_devstack.loadgen import Connection, closed_loop_http, expect
 from motcua_devstack.stack import Stack
 from motcua_platform.embedded.process import free_port
 
@@ -183,34 +185,31 @@ async def _procedures(http: httpx.AsyncClient) -> list[dict[str, Any]]:
     return list(chosen.values())
 
 
-async def _submit_run(http: httpx.AsyncClient, procedures: list[dict[str, Any]], total: int, run: str,
+async def _submit_run(base_url: str, procedures: list[dict[str, Any]], total: int, run: str,
                       done: dict[str, float]) -> tuple[list[float], int, float]:
-    async def submit(i: int) -> None:
-        p = procedures[i % len(procedures)]
-        reply = await http.post("/api/v1/dossiers", headers={"Idempotency-Key": f"{run}-{i:06d}"}, json={
-            "procedure_code": p["code"], "applicant": APPLICANT, "documents": p["documents"],
-            "consent": {"purpose": "dossier_processing", "text_version": "bench"}})
-        if reply.status_code != 201:
-            raise RuntimeError(f"{reply.status_code}: {reply.text[:200]}")
+    bodies = [json.dumps({"procedure_code": p["code"], "applicant": APPLICANT, "documents": p["documents"],
+                          "consent": {"purpose": "dossier_processing", "text_version": "bench"}},
+                         ensure_ascii=False).encode() for p in procedures]
+
+    async def submit(conn: Connection, i: int) -> None:
+        reply = expect(await conn.request("POST", "/api/v1/dossiers", {
+            "Content-Type": "application/json", "Idempotency-Key": f"{run}-{i:06d}"}, bodies[i % len(bodies)]), 201)
         done[reply.json()["code"]] = time.time()
 
-    return await closed_loop(submit, concurrency=CONCURRENCY, total=total)
+    return await closed_loop_http(base_url, submit, concurrency=CONCURRENCY, total=total)
 
 
 async def _lookups(base_url: str, codes: list[str]) -> tuple[list[float], int, float]:
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     rng = random.Random(5)
     order = [rng.choice(codes) for _ in range(LOOKUPS)]
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10) as http:
-        for code in order[:200]:  # warm connections and caches
-            await http.get(f"/api/v1/dossiers/{code}")
+    template = Connection.to(base_url)
+    encoded = {code: template.encode("GET", f"/api/v1/dossiers/{code}") for code in set(order)}
 
-        async def lookup(i: int) -> None:
-            reply = await http.get(f"/api/v1/dossiers/{order[i]}")
-            if reply.status_code != 200:
-                raise RuntimeError(reply.status_code)
+    async def lookup(conn: Connection, i: int) -> None:
+        expect(await conn.send(encoded[order[i]]), 200)
 
-        return await closed_loop(lookup, concurrency=CONCURRENCY, total=LOOKUPS)
+    await closed_loop_http(base_url, lookup, concurrency=CONCURRENCY, total=min(200, LOOKUPS))  # warm caches
+    return await closed_loop_http(base_url, lookup, concurrency=CONCURRENCY, total=LOOKUPS)
 
 
 async def run(ctx: BenchContext) -> list[BenchResult]:
@@ -218,6 +217,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     await asyncio.to_thread(_restart_gateway, stack, UNLIMITED)
     results: list[BenchResult] = []
     run_id = f"bench-{uuid.uuid4().hex[:8]}"
+    meter = ProcessMeter(stack, ("gateway", "dossier", "catalogue"))
     pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
     arrivals = _Arrivals(stack.bootstrap)
     direct: asyncio.subprocess.Process | None = None
@@ -227,17 +227,19 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             procedures = await _procedures(http)
             await arrivals.start()
             done: dict[str, float] = {}
-            await _submit_run(http, procedures, 50, f"{run_id}-warm", {})
-            lat, err, secs = await _submit_run(http, procedures, SUBMISSIONS, f"{run_id}-spread", done)
+            await _submit_run(ctx.base_url, procedures, 50, f"{run_id}-warm", {})
+            before = meter.snapshot()
+            lat, err, secs = await _submit_run(ctx.base_url, procedures, SUBMISSIONS, f"{run_id}-spread", done)
+            cpu = meter.per_request(before, meter.snapshot(), SUBMISSIONS)
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
                                        f"{run_id}-spread-%")
             events = await pool.fetchval("SELECT count(*) FROM dossier.outbox WHERE partition_key = ANY($1::text[])",
                                          list(done))
             results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies", lat, err, secs,
-                                     concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows))
+                                     concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows, **cpu))
 
             hot: dict[str, float] = {}
-            lat, err, secs = await _submit_run(http, procedures[:1], HOT_SUBMISSIONS, f"{run_id}-hot", hot)
+            lat, err, secs = await _submit_run(ctx.base_url, procedures[:1], HOT_SUBMISSIONS, f"{run_id}-hot", hot)
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
                                        f"{run_id}-hot-%")
             results.append(summarize("dossier: gateway submit, one agency", lat, err, secs, concurrency=CONCURRENCY,
@@ -255,9 +257,10 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             results.append(summarize("dossier: outbox insert→published", [float(r["lag"]) for r in db_lags], 0, 0.0))
 
         codes = list(done)
+        before = meter.snapshot()
         lat, err, secs = await _lookups(ctx.base_url, codes)
         results.append(summarize("dossier: gateway public look-up", lat, err, secs, concurrency=CONCURRENCY,
-                                 hops="gateway→gRPC→dossier→Postgres"))
+                                 hops="gateway→gRPC→dossier→Postgres", **meter.per_request(before, meter.snapshot(), LOOKUPS)))
         port = free_port()
         direct = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "motcua_devstack.benchmarks.dossier", "direct", stack.database_url, str(port),
