@@ -203,3 +203,32 @@ async def test_openapi_documents_the_routes_with_models(client: httpx.AsyncClien
                  "/api/v1/dossiers/{code}/receipt.pdf", "/api/v1/dossiers/{code}/transitions", "/api/v1/calendar/due-date"):
         assert path in spec["paths"], path
     assert "SubmitOut" in spec["components"]["schemas"] and "DueDateOut" in spec["components"]["schemas"]
+
+
+async def test_applicant_withdraws_with_the_receipt_token(client: httpx.AsyncClient, backend: RunningDossier) -> None:
+    created = (await client.post("/api/v1/dossiers", json=body(), headers={"Idempotency-Key": str(uuid.uuid4())})).json()
+    code, token = created["code"], created["public_token"]
+    url = f"/api/v1/dossiers/{code}/withdrawal"
+
+    wrong = await client.post(url, json={"token": "not-the-token", "reason": "Tôi nộp nhầm thủ tục"})
+    unknown = await client.post("/api/v1/dossiers/000.00.42.H29-201125-0042/withdrawal",
+                                json={"token": token, "reason": "Tôi nộp nhầm thủ tục"})
+    assert wrong.status_code == unknown.status_code == 403 and wrong.json()["detail"] == unknown.json()["detail"]
+    no_reason = await client.post(url, json={"token": token, "reason": ""})
+    assert no_reason.status_code == 422
+
+    done = await client.post(url, json={"token": token, "reason": "Tôi nộp nhầm thủ tục"})
+    assert done.status_code == 200, done.text
+    out = done.json()
+    assert out["status"] == 7 and out["status_label"] == "Công dân yêu cầu rút hồ sơ"
+    assert out["history"][-1]["reason"] == "Tôi nộp nhầm thủ tục"
+    again = await client.post(url, json={"token": token, "reason": "Lần hai"})
+    assert again.status_code == 422 and "Không thể chuyển hồ sơ" in again.json()["detail"]
+
+    # Recorded with the applicant as actor, and one `withdrawn` event in the same transaction.
+    async with backend.pool.acquire() as conn:
+        role = await conn.fetchval(
+            "SELECT h.actor->>'role' FROM status_history h JOIN dossiers d ON d.id = h.dossier_id "
+            "WHERE d.code = $1 ORDER BY h.version DESC LIMIT 1", code)
+        events = await conn.fetchval("SELECT count(*) FROM outbox WHERE partition_key = $1 AND type LIKE '%withdrawn'", code)
+    assert role == "citizen" and events == 1

@@ -169,6 +169,12 @@ class FullOut(PublicOut):
     history: list[FullHistoryItem]  # type: ignore[assignment]
 
 
+class WithdrawalIn(BaseModel):
+    token: str = Field(min_length=8, max_length=128, description="The public token printed on the receipt (QR code)")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the applicant withdraws; recorded and sent to the agency")
+    expected_version: int = Field(default=0, ge=0, description="The version you saw; 0 skips the check")
+
+
 class TransitionIn(BaseModel):
     to_status: int = Field(ge=1, le=10, description="Target national status code")
     reason: str = Field(default="", max_length=2000, description="Required for 3, 5, 7 and 8; sent to the citizen")
@@ -503,6 +509,36 @@ async def transition_dossier(
         timeout=DEADLINE_SECONDS,
     )
     return _json(_full(d, officer=True))
+
+
+@router.post(
+    "/dossiers/{code}/withdrawal",
+    response_model=FullOut,
+    summary="The applicant asks to withdraw the dossier (status 7, Công dân yêu cầu rút hồ sơ)",
+    description=(
+        "For the holder of the receipt token: records the request as status 7 with the reason, the applicant as the "
+        "actor, and one `withdrawn` event. Refused (422 naming the allowed next statuses) once the result is ready or "
+        "returned, or when already withdrawn; a wrong token is 403 whether or not the code exists. Rate-limited per "
+        "client address like the look-ups."
+    ),
+    responses={403: {"description": "Wrong code or token"}, 409: {"description": "Stale expected_version"},
+               422: {"description": "Withdrawal not allowed in this status, or no reason"},
+               429: {"description": "Too many attempts from this address"}},
+)
+async def request_withdrawal(request: Request, code: _CODE, body: WithdrawalIn, principal: _Principal) -> Response:
+    _limit(request, "lookup", principal)
+    stub = _stub(request)
+    # The token proves the caller holds the receipt; the same 403 for an unknown code and a wrong token.
+    await stub.GetDossierByToken(pb.GetDossierByTokenRequest(code=code, public_token=body.token), timeout=DEADLINE_SECONDS)
+    d = await stub.TransitionDossier(
+        pb.TransitionDossierRequest(
+            code=code, to_status=7, reason=body.reason, expected_version=body.expected_version,
+            actor=common_pb2.Actor(id="applicant:receipt-token", role=common_pb2.ACTOR_ROLE_CITIZEN,
+                                   display_name="Người nộp hồ sơ"),
+        ),
+        timeout=DEADLINE_SECONDS,
+    )
+    return _json(_full(d, officer=False))
 
 
 @router.get(
