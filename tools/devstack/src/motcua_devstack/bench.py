@@ -130,7 +130,10 @@ class ProcessMeter:
         try:
             used = {name: self._stat(pid)[1] for name, pid in self.pids.items()}
             if self.postmaster is not None:
-                used["postgres"] = sum(self._stat(pid)[1] for pid in self._postgres_pids())
+                used["postgres"] = 0.0
+                for pid in self._postgres_pids():
+                    with contextlib.suppress(OSError, ValueError, IndexError):  # a backend may exit while we read
+                        used["postgres"] += self._stat(pid)[1]
             used["generator"] = generator_cpu_seconds()
             return used
         except OSError:
@@ -160,7 +163,11 @@ class ProcessMeter:
             except OSError:
                 continue
         if self.postmaster is not None:
-            out["postgres"] = round(sum(self._pss_mb(pid) for pid in self._postgres_pids()), 1)
+            total = 0.0
+            for pid in self._postgres_pids():
+                with contextlib.suppress(OSError):  # a backend may exit while we read
+                    total += self._pss_mb(pid)
+            out["postgres"] = round(total, 1)
         if self.broker is not None:
             with contextlib.suppress(OSError):
                 out["broker"] = round(self._pss_mb(self.broker), 1)
