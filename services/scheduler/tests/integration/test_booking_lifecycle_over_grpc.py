@@ -74,7 +74,7 @@ async def test_book_replay_get_with_token_reschedule_and_cancel(scheduler: Runni
     seen = await stub.GetBooking(pb.GetBookingRequest(booking_id=booking.id, token=booking.token))
     assert seen.citizen.full_name == "Trần Thị Bảy" and seen.token == ""  # the token is not shown back
     assert [h.action for h in seen.history] == ["confirmed"] and not seen.history[0].HasField("actor")
-    for token in ("", "not-the-token", booking.token[:-1] + "x"):
+    for token in ("", "not-the-token", booking.token[:-1] + ("y" if booking.token.endswith("x") else "x")):
         assert (await rpc_error(stub.GetBooking(pb.GetBookingRequest(booking_id=booking.id, token=token))))[1] == (
             "BOOKING_NOT_FOUND")
     officer_view = await stub.GetBooking(pb.GetBookingRequest(booking_id=booking.id, actor=OFFICER))
