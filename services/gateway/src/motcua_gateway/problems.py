@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from motcua_platform.errors import MotcuaError, http_status_for
+from motcua_platform.errors import RETRY_AFTER_SECONDS, MotcuaError, http_status_for, transient_unavailable
 from motcua_platform.grpc_client import decode_rpc_error
 from motcua_platform.logging import get_logger
 
@@ -56,6 +56,8 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         if exc.http_status == 429 and "retry_after" in exc.metadata:
             headers = {"Retry-After": exc.metadata["retry_after"]}
+        if exc.http_status == 503:
+            headers = {"Retry-After": exc.metadata.get("retry_after", RETRY_AFTER_SECONDS)}
         return problem(exc.http_status, code=exc.code, detail=exc.message, detail_vi=exc.message_vi,
                        extra={"metadata": exc.metadata} if exc.metadata else None, headers=headers)
 
@@ -63,7 +65,10 @@ def install(app: FastAPI) -> None:
     async def _rpc(_: Request, exc: grpc.aio.AioRpcError) -> JSONResponse:
         domain = decode_rpc_error(exc)
         if domain is not None:
-            return problem(domain.http_status, code=domain.code, detail=domain.message, detail_vi=domain.message_vi)
+            headers = ({"Retry-After": domain.metadata.get("retry_after", RETRY_AFTER_SECONDS)}
+                       if domain.http_status == 503 else None)
+            return problem(domain.http_status, code=domain.code, detail=domain.message, detail_vi=domain.message_vi,
+                           headers=headers)
         status = http_status_for(exc.code())
         if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             log.warning("upstream_unavailable", grpc_code=exc.code().name)
@@ -94,6 +99,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unknown(_: Request, exc: Exception) -> JSONResponse:
+        unavailable = transient_unavailable(exc)
+        if unavailable is not None:  # the gateway's own database connection was lost: retry, not a 500
+            log.warning("request_unavailable", reason=unavailable.code, error=type(exc).__name__)
+            return problem(503, code=unavailable.code, detail=unavailable.message, detail_vi=unavailable.message_vi,
+                           headers={"Retry-After": RETRY_AFTER_SECONDS})
         log.exception("request_failed")
         return problem(500, code="INTERNAL", detail="internal error",
                        detail_vi="Hệ thống đang gặp sự cố, vui lòng thử lại sau.")

@@ -93,3 +93,36 @@ class PermissionDenied(MotcuaError):
 
 class Unavailable(MotcuaError):
     status = grpc.StatusCode.UNAVAILABLE
+
+
+#: Seconds a client should wait before retrying after a transient outage (HTTP Retry-After).
+RETRY_AFTER_SECONDS = "2"
+
+
+def transient_unavailable(exc: BaseException) -> Unavailable | None:
+    """Return an `Unavailable` when `exc` (or what caused it) is a lost or refused database/network connection.
+
+    Such a failure says nothing about the request: the transaction was rolled back (or its outcome is
+    unknown and the caller's idempotency key makes the retry safe), so the caller is told to retry
+    (UNAVAILABLE / 503 + Retry-After) instead of getting an internal error.
+    """
+    import asyncpg
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        transient = isinstance(current, (
+            asyncpg.PostgresConnectionError,  # class 08: connection does not exist / failure
+            asyncpg.exceptions.OperatorInterventionError,  # class 57: admin shutdown, cannot connect now
+            asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections
+            ConnectionError,  # refused, reset, aborted, lost during the handshake
+            TimeoutError,  # connect or pool acquire timed out
+        )) or (isinstance(current, asyncpg.InterfaceError) and "connection" in str(current)
+               and ("closed" in str(current) or "lost" in str(current)))
+        if transient:
+            return Unavailable("DATABASE_UNAVAILABLE", f"database unavailable: {type(current).__name__}",
+                               "Hệ thống tạm thời gián đoạn, vui lòng thử lại sau ít phút.",
+                               metadata={"retry_after": RETRY_AFTER_SECONDS})
+        current = current.__cause__ or current.__context__
+    return None

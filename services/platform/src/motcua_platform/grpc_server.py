@@ -2,8 +2,9 @@
 
 Domain errors (`MotcuaError`) become a gRPC status carrying `google.rpc.ErrorInfo`
 (reason = the error code, domain, metadata) and `google.rpc.LocalizedMessage`
-(locale vi-VN, the citizen-facing text). Any other exception becomes INTERNAL
-with a fixed message; its traceback goes to the log only.
+(locale vi-VN, the citizen-facing text). A lost or refused database connection
+becomes UNAVAILABLE (reason DATABASE_UNAVAILABLE, retry_after): the caller may retry.
+Any other exception becomes INTERNAL with a fixed message; its traceback goes to the log only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from prometheus_client import Counter, Histogram
 
-from motcua_platform.errors import ERROR_DOMAIN, MotcuaError
+from motcua_platform.errors import ERROR_DOMAIN, MotcuaError, transient_unavailable
 from motcua_platform.logging import get_logger
 from motcua_platform.tracing import extract_context, tracer
 
@@ -92,10 +93,16 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     except grpc.aio.AbortError:
                         code = context.code().name if context.code() else "ABORTED"
                         raise
-                    except Exception:
-                        code = "INTERNAL"
-                        log.exception("rpc_failed")
-                        await context.abort_with_status(internal_status())
+                    except Exception as exc:
+                        unavailable = transient_unavailable(exc)
+                        if unavailable is not None:  # a lost database connection: the caller may retry
+                            code = unavailable.status.name
+                            log.warning("rpc_unavailable", reason=unavailable.code, error=type(exc).__name__)
+                            await context.abort_with_status(status_for(unavailable))
+                        else:
+                            code = "INTERNAL"
+                            log.exception("rpc_failed")
+                            await context.abort_with_status(internal_status())
                     finally:
                         GRPC_REQUESTS.labels(method, code).inc()
                         GRPC_LATENCY.labels(method).observe(time.perf_counter() - started)

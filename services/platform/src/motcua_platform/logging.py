@@ -50,7 +50,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # optionally grouped by spaces, dots or dashes.
 _PHONE = re.compile(r"(?<![\w.])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?![\w])")
 # Citizen ID (CCCD, 12 digits) and the older CMND (9 digits).
-_CITIZEN_ID = re.compile(r"(?<![\d.-])(?:\d{12}|\d{9})(?![\d.-])")
+_CITIZEN_ID = re.compile(r"(?<![\w.-])(?:\d{12}|\d{9})(?![\w.-])")  # not inside hex ids (request/trace ids)
 
 
 def mask_phone(value: str) -> str:

@@ -69,3 +69,13 @@ def test_configured_logger_writes_json_lines_with_masked_values(monkeypatch: pyt
     assert lines[0]["phone"] == "091*****78"
     assert "0987654321" not in lines[0]["note"] and "an@example.vn" not in lines[0]["note"]
     assert "0912345678" not in lines[1]["event"]
+
+
+def test_hex_request_and_trace_ids_are_left_alone_but_ids_in_text_are_not() -> None:
+    from motcua_platform.logging import mask_text
+
+    request_id = "0d123456789c42b8a1f0e9d8c7b6a5f4"
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736123456789012"
+    assert mask_text(f"request {request_id} trace {trace_id}") == f"request {request_id} trace {trace_id}"
+    masked = mask_text("CCCD: 079190001234, CMND 023456789")
+    assert "079190001234" not in masked and "023456789" not in masked
