@@ -52,7 +52,26 @@ def _free_block(size: int) -> int:
     raise RuntimeError("no block of free ports")
 
 
+#: What the stack says when a port picked as free was taken by another process before it bound it.
+_PORT_RACE = ("ports already in use", "cannot listen on", "already in use")
+
+
 def start_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, timeout: float = 240) -> RunningStack:
+    """Start a stack; when a port chosen as free is taken meanwhile (parallel test runs), try once more."""
+    try:
+        return _start_stack(tmp_path, extra_env, timeout)
+    except _PortRace:
+        try:
+            return _start_stack(tmp_path, extra_env, timeout)
+        except _PortRace as again:
+            pytest.fail(f"the stack could not bind its ports, twice:\n{again}")
+
+
+class _PortRace(Exception):
+    pass
+
+
+def _start_stack(tmp_path: Path, extra_env: dict[str, str] | None, timeout: float) -> RunningStack:
     ports = {
         "http": free_port(),
         "pg": free_port(),
@@ -69,6 +88,10 @@ def start_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, timeout
             "MOTCUA_HTTP_PORT": str(ports["http"]),
             "MOTCUA_DEV_GRPC_BASE_PORT": str(ports["grpc_base"]),
             "MOTCUA_DEV_METRICS_BASE_PORT": str(ports["metrics_base"]),
+            # The provider fakes on free ports too, so stacks of parallel runs never meet at 8090/2525.
+            "MOTCUA_DEV_FAKES_HTTP_PORT": str(free_port()),
+            "MOTCUA_DEV_FAKES_SMTP_PORT": str(free_port()),
+            "MOTCUA_DEV_BOUNCE_SMTP_PORT": str(free_port()),
             "MOTCUA_LOG_FORMAT": "json",
         }
     )
@@ -88,6 +111,8 @@ def start_stack(tmp_path: Path, extra_env: dict[str, str] | None = None, timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            if any(marker in stack.log() for marker in _PORT_RACE):
+                raise _PortRace(stack.log()[-2000:])
             pytest.fail(f"the stack exited early with {proc.returncode}:\n{stack.log()[-4000:]}")
         if "Một Cửa is ready" in stack.log():
             stack.ready_seconds = time.monotonic() - started
