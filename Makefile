@@ -13,7 +13,7 @@ EDITABLES := -e ./proto -e './services/platform[embedded,testing]' \
 	$(foreach s,$(SERVICES),-e ./services/$(s)) -e ./tools/devstack -r requirements-dev.txt
 PYTEST_ARGS ?=
 
-.PHONY: help install proto proto-check lint test test-unit deploy-check compose-smoke run migrate bench clean
+.PHONY: help install proto proto-check contracts contracts-check lint test test-unit deploy-check compose-smoke run migrate bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,10 +38,16 @@ proto: $(STAMP) ## Regenerate the Python code of the contracts in proto/
 proto-check: $(STAMP) ## Fail when the generated contract code is stale
 	$(BIN)/python tools/gen_proto.py --check
 
+contracts: $(STAMP) ## Regenerate the published contracts: contracts/openapi.json, contracts/asyncapi.yaml
+	$(BIN)/python tools/gen_contracts.py
+
+contracts-check: $(STAMP) ## Fail when contracts/ differs from what the code generates (run `make contracts`)
+	$(BIN)/python tools/gen_contracts.py --check
+
 lint: $(STAMP) ## Static checks (ruff)
 	$(BIN)/ruff check proto/tests services tools tests-e2e deploy/tests
 
-test: install proto-check lint ## Install what is missing and run every test (what CI runs)
+test: install proto-check contracts-check lint ## Install what is missing and run every test (what CI runs)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## Only the fast unit tests

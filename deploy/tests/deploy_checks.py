@@ -170,8 +170,23 @@ def settings_catalogue() -> dict[str, ServiceSettingsInfo]:
     return catalogue
 
 
+#: Settings classes of processes that are not one of the five services (compose's dev profile).
+EXTRA_SETTINGS = {"provider-fakes": ("motcua_notification.fakes.server", "FakesSettings")}
+
+
+@functools.cache
+def extra_setting_names() -> set[str]:
+    names: set[str] = set()
+    for service, (module, attr) in EXTRA_SETTINGS.items():
+        cls = getattr(importlib.import_module(module), attr)
+        info = ServiceSettingsInfo(service, cls, set(), [], {})
+        _walk(cls, cls.model_config.get("env_prefix", ""), cls.model_config.get("env_nested_delimiter"), info)
+        names |= info.names
+    return names
+
+
 def all_setting_names() -> set[str]:
-    return set().union(*(info.names for info in settings_catalogue().values()))
+    return set().union(*(info.names for info in settings_catalogue().values())) | extra_setting_names()
 
 
 def settings_errors(service: str, env: dict[str, str], *, ignore: set[str] = frozenset()) -> list[str]:
@@ -418,3 +433,53 @@ def image_is_pinned(image: str) -> bool:
         return True
     name, _, tag = image.rpartition(":")
     return bool(name) and "/" not in tag and tag not in ("", "latest")
+
+
+# --------------------------------------------------------------------------- topics the services use
+
+
+@functools.cache
+def topics_used_by_services() -> dict[str, set[str]]:
+    """Every Kafka topic a service names in its code, with where: module constants `*TOPIC` / `*DLT`
+    and string defaults of settings fields `*_topic` (every module of every service is imported)."""
+    import pkgutil
+
+    found: dict[str, set[str]] = {}
+    for service in SERVICES:
+        package = importlib.import_module(f"motcua_{service}")
+        for info in pkgutil.walk_packages(package.__path__, f"motcua_{service}."):
+            if info.name.endswith("__main__"):
+                continue
+            module = importlib.import_module(info.name)
+            for attr, value in vars(module).items():
+                if re.fullmatch(r"[A-Z_]*(TOPIC|DLT)", attr) and isinstance(value, str) and value.startswith("motcua."):
+                    found.setdefault(value, set()).add(f"{info.name}.{attr}")
+        for name, fld in settings_catalogue()[service].cls.model_fields.items():
+            if name.endswith("_topic") and isinstance(fld.default, str):
+                found.setdefault(fld.default, set()).add(f"motcua_{service}.settings.Settings.{name}")
+    return found
+
+
+# --------------------------------------------------------------------------- published contracts
+
+CONTRACTS = REPO / "contracts"
+ASYNCAPI_FILE = CONTRACTS / "asyncapi.yaml"
+ASYNCAPI_SCHEMA = CONTRACTS / "schemas" / "asyncapi-3.0.0.json"
+
+
+@functools.cache
+def asyncapi_document() -> dict[str, Any]:
+    return yaml.safe_load(ASYNCAPI_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def asyncapi_validator() -> jsonschema.protocols.Validator:
+    """The official AsyncAPI 3.0.0 JSON Schema (vendored; its definitions resolved locally, never fetched)."""
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT7
+
+    schema = json.loads(ASYNCAPI_SCHEMA.read_text(encoding="utf-8"))
+    registry = Registry().with_resources(
+        (uri, DRAFT7.create_resource(sub)) for uri, sub in schema.get("definitions", {}).items()
+    )
+    return jsonschema.Draft7Validator(schema, registry=registry)

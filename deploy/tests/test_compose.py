@@ -156,3 +156,26 @@ def test_kafka_cluster_id_is_a_kafka_uuid() -> None:
     cluster_id = str(compose_config()["services"]["kafka"]["environment"]["CLUSTER_ID"])
     assert len(cluster_id) == 22 and "=" not in cluster_id
     assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+@pytest.mark.parametrize("name", ["MOTCUA_PUBLIC_BASE_URL", "MOTCUA_SCHEDULER_TOKEN_SECRET", "MOTCUA_WEBHOOK_SECRET_KEY"])
+def test_missing_required_site_setting_is_refused_by_name(tmp_path: Path, name: str) -> None:
+    values = {k: v for k, v in read_env_file(ENV_EXAMPLE).items() if k != name}
+    env_file = tmp_path / "env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    result = render_compose("config", "-q", env_file=env_file)
+    assert result.returncode != 0
+    assert name in result.stderr
+
+
+def test_dev_profile_points_notification_at_the_provider_fakes() -> None:
+    services = compose_config()["services"]
+    fakes = services["provider-fakes"]
+    assert fakes["profiles"] == ["dev"] and fakes["command"] == ["fakes"]
+    assert fakes["image"] == services["notification"]["image"], "the fakes ship in the notification image"
+    env = services["notification"]["environment"]
+    for key in ("MOTCUA_ZALO__OA_BASE_URL", "MOTCUA_ESMS__BASE_URL", "MOTCUA_SPEEDSMS__BASE_URL"):
+        assert env[key] == "http://provider-fakes:8090", key
+    assert (env["MOTCUA_SMTP__HOST"], str(env["MOTCUA_SMTP__PORT"])) == ("provider-fakes", "2525")
+    assert services["gateway"]["environment"]["MOTCUA_ZALO__API_BASE"] == "http://provider-fakes:8090"
+    assert fakes["environment"]["MOTCUA_FAKES_GATEWAY_URL"] == "http://gateway:8080"

@@ -9,6 +9,7 @@ allow it (a pod selected by no policy of that direction is open in that directio
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ class Pod:
     name: str
     namespace: str
     labels: tuple[tuple[str, str], ...]
+    ip: str = "10.42.0.10"  # pods live on the cluster network; "internet" has a public address
 
     @property
     def label_map(self) -> dict[str, str]:
@@ -49,7 +51,10 @@ def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) ->
 def peer_matches(peer: dict[str, Any], pod: Pod, policy_ns: str) -> bool:
     ns_labels = {"kubernetes.io/metadata.name": pod.namespace}
     if "ipBlock" in peer:
-        return False  # pods are not addressed by CIDR here
+        address = ipaddress.ip_address(pod.ip)
+        block = peer["ipBlock"]
+        return address in ipaddress.ip_network(block["cidr"]) and not any(
+            address in ipaddress.ip_network(cidr) for cidr in block.get("except", []))
     if "namespaceSelector" in peer:
         if not selector_matches(peer["namespaceSelector"], ns_labels):
             return False
@@ -100,7 +105,7 @@ def pods_of(render: Render, namespace: str) -> dict[str, Pod]:
         pods[name] = Pod(name, namespace, tuple(sorted(labels.items())))
     pods["ingress"] = Pod("ingress", "ingress-nginx", (("app.kubernetes.io/name", "ingress-nginx"),))
     pods["prometheus"] = Pod("prometheus", "monitoring", (("app.kubernetes.io/name", "prometheus"),))
-    pods["internet"] = Pod("internet", "elsewhere", ())
+    pods["internet"] = Pod("internet", "elsewhere", (), ip="203.0.113.10")
     pods["dns"] = Pod("dns", "kube-system", (("k8s-app", "kube-dns"),))
     return pods
 
@@ -118,11 +123,14 @@ def test_only_the_designed_calls_are_allowed(renders: dict[str, Render], label: 
     namespace = render.deployments()["gateway"]["metadata"].get("namespace", "motcua-check")
     pods = pods_of(render, namespace)
     ports = {s: port_of(render, s) for s in SERVICES}
-    ports.update(postgres=5432, pooler=5432, kafka=9092, dns=53, internet=443, intruder=8080)
+    ports.update(postgres=5432, pooler=5432, kafka=9093, dns=53, internet=443, intruder=8080)
 
     expected = {("gateway", s) for s in GRPC_SERVICES}  # DESIGN.md: the gateway calls the four by gRPC
+    # and the services' own calls: procedures from the catalogue, contacts for notifications
+    expected |= {("dossier", "catalogue"), ("scheduler", "catalogue"), ("notification", "dossier"),
+                 ("notification", "scheduler")}
     expected |= {(s, d) for s in SERVICES for d in ("postgres", "pooler", "kafka", "dns")}
-    expected |= {("ingress", "gateway"), ("prometheus", "gateway")}
+    expected |= {("ingress", "gateway"), ("notification", "internet")}  # providers and agency webhooks (443)
 
     sources = [*SERVICES, "ingress", "prometheus", "intruder", "internet"]
     targets = [*SERVICES, "postgres", "pooler", "kafka", "dns", "internet", "intruder"]
@@ -148,3 +156,35 @@ def test_metrics_ports_are_scrapable_by_prometheus_only(renders: dict[str, Rende
         assert allowed(policies, pods["prometheus"], pods[service], metrics["metrics"])
         assert not allowed(policies, pods["gateway"], pods[service], metrics["metrics"])
         assert not allowed(policies, pods["ingress"], pods[service], metrics["metrics"])
+
+
+def test_gateway_metrics_port_is_for_prometheus_only(renders: dict[str, Render]) -> None:
+    """The gateway's metrics have their own port: Prometheus may scrape it, the ingress may not reach it."""
+    render = renders["overlays/prod"]
+    policies = render.of_kind("NetworkPolicy")
+    pods = pods_of(render, "motcua")
+    gateway = main_container(render.deployments()["gateway"])
+    ports = {p["name"]: p["containerPort"] for p in gateway["ports"]}
+    config = render.get("ConfigMap", next(r["configMapRef"]["name"] for r in gateway["envFrom"]
+                                          if r["configMapRef"]["name"].startswith("gateway-config")))
+    assert int(config["data"]["MOTCUA_METRICS_PORT"]) == ports["metrics"]
+    annotations = render.deployments()["gateway"]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(ports["metrics"])
+    assert allowed(policies, pods["prometheus"], pods["gateway"], ports["metrics"])
+    assert not allowed(policies, pods["prometheus"], pods["gateway"], ports["http"])
+    for other in ("ingress", "intruder", "internet", "notification"):
+        assert not allowed(policies, pods[other], pods["gateway"], ports["metrics"]), other
+
+
+def test_only_notification_reaches_public_addresses(renders: dict[str, Render]) -> None:
+    render = renders["overlays/prod"]
+    policies = render.of_kind("NetworkPolicy")
+    pods = pods_of(render, "motcua")
+    for port in (443, 587):
+        assert allowed(policies, pods["notification"], pods["internet"], port)
+    assert not allowed(policies, pods["notification"], pods["internet"], 80), "plain http to providers"
+    # the egress to "anywhere" does not open the cluster network (e.g. another namespace's pods)
+    inside = Pod("elsewhere-db", "other-team", (("app", "db"),), ip="10.42.7.7")
+    assert not allowed(policies, pods["notification"], inside, 443)
+    for service in ("gateway", "catalogue", "dossier", "scheduler"):
+        assert not allowed(policies, pods[service], pods["internet"], 443), service

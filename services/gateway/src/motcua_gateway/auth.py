@@ -1,10 +1,17 @@
 """Staff, volunteer, operator and agency identities as signed JWTs.
 
 Tokens are verified against the configured issuer (`MOTCUA_AUTH_ISSUER`,
-`MOTCUA_AUTH_AUDIENCE`) with either its public key (`MOTCUA_AUTH_PUBLIC_KEY_PEM`,
-RS256/ES256, what an OIDC provider gives) or a shared secret
-(`MOTCUA_AUTH_HS256_SECRET`). `make run` turns on a development issuer
-(`MOTCUA_AUTH_DEV_ISSUER=true`) that signs tokens for the demo users below.
+`MOTCUA_AUTH_AUDIENCE`) with, in this order of preference: its JWKS (`MOTCUA_AUTH_JWKS_URL`,
+an OIDC provider's `jwks_uri`, fetched and cached, refetched when a token names an unknown
+`kid` so key rotation needs no restart; or `MOTCUA_AUTH_JWKS_FILE`), its public key
+(`MOTCUA_AUTH_PUBLIC_KEY_PEM`), or a shared secret (`MOTCUA_AUTH_HS256_SECRET`). `make run`
+turns on a development issuer (`MOTCUA_AUTH_DEV_ISSUER=true`) that signs tokens for the demo
+users below.
+
+Hardening: `exp`, `iat`, `iss`, `aud` and `sub` are required; `MOTCUA_AUTH_LEEWAY_SECONDS` of
+clock skew is allowed; the algorithm must be on the allow-list of the configured key type
+(asymmetric keys: RS/PS/ES/EdDSA; a shared secret: HS256 only) and match the key it is
+verified with — so `alg: none` and the HS256-signed-with-the-public-key confusion are refused.
 
 Claims used: `sub`, `name`, `roles` (list), `agency` (agency code, for officers
 and agencies), `procedures` (procedure codes an agency may see, `*` for all).
@@ -23,7 +30,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from motcua_gateway.settings import Settings
-from motcua_platform.errors import PermissionDenied, Unauthenticated
+from motcua_platform.errors import PermissionDenied, Unauthenticated, Unavailable
 from motcua_platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -47,39 +54,107 @@ class Principal:
         return "*" in self.procedures or code in self.procedures
 
 
+#: Algorithms accepted with an asymmetric key (JWKS or PEM), by key type; HS256 only with a shared secret.
+ASYMMETRIC_ALGORITHMS = {"RSA": ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512"),
+                         "EC": ("ES256", "ES384", "ES512"), "OKP": ("EdDSA",)}
+REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
+
+
+def _invalid(reason: str) -> Unauthenticated:
+    return Unauthenticated("TOKEN_INVALID", f"invalid token: {reason}", "Mã xác thực không hợp lệ.")
+
+
+def _key_type(key: object) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return "RSA"
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return "EC"
+    if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        return "OKP"
+    raise ValueError(f"unsupported key type {type(key).__name__}")
+
+
 class TokenVerifier:
     """Verify bearer tokens; build once per process."""
 
     def __init__(self, settings: Settings) -> None:
         self.issuer = settings.auth_issuer
         self.audience = settings.auth_audience
-        if settings.auth_public_key_pem:
-            self.key: str = settings.auth_public_key_pem
-            self.algorithms = ["RS256", "ES256"]
-        elif settings.auth_hs256_secret is not None:
-            self.key = settings.auth_hs256_secret.get_secret_value()
+        self.leeway = settings.auth_leeway_seconds
+        self.jwks_client: jwt.PyJWKClient | None = None
+        self.jwks_set: jwt.PyJWKSet | None = None
+        self.key: object = ""
+        self.algorithms: list[str] = []
+        hs256 = settings.auth_hs256_secret.get_secret_value() if settings.auth_hs256_secret is not None else ""
+        if settings.auth_jwks_url:
+            self.jwks_client = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True,
+                                               lifespan=max(settings.auth_jwks_cache_seconds, 1), timeout=5,
+                                               cooldown_duration=settings.auth_jwks_refetch_cooldown_seconds)
+            self.algorithms = [a for algs in ASYMMETRIC_ALGORITHMS.values() for a in algs]
+        elif settings.auth_jwks_file:
+            with open(settings.auth_jwks_file, encoding="utf-8") as fh:
+                self.jwks_set = jwt.PyJWKSet.from_json(fh.read())
+            self.algorithms = [a for algs in ASYMMETRIC_ALGORITHMS.values() for a in algs]
+        elif settings.auth_public_key_pem:
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+            self.key = load_pem_public_key(settings.auth_public_key_pem.encode())
+            self.algorithms = list(ASYMMETRIC_ALGORITHMS[_key_type(self.key)])
+        elif hs256:
+            self.key = hs256
             self.algorithms = ["HS256"]
         elif settings.auth_dev_issuer:
             # A fresh secret per process: dev tokens die with the stack.
             self.key = secrets.token_urlsafe(32)
             self.algorithms = ["HS256"]
-        else:
-            self.key = ""
-            self.algorithms = []
         self.dev_issuer = settings.auth_dev_issuer
+
+    def _key_for(self, token: str) -> tuple[object, list[str]]:
+        """The verification key for this token and the algorithms allowed with it."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise _invalid(type(exc).__name__) from exc
+        alg = header.get("alg")
+        if not isinstance(alg, str) or alg not in self.algorithms:
+            raise _invalid(f"algorithm {alg!r} not allowed")
+        if self.jwks_client is None and self.jwks_set is None:
+            return self.key, self.algorithms
+        kid = header.get("kid")
+        try:
+            if self.jwks_client is not None:
+                jwk = self.jwks_client.get_signing_key_from_jwt(token)
+            else:
+                assert self.jwks_set is not None
+                jwk = next((k for k in self.jwks_set.keys if k.key_id == kid), None) if kid else (
+                    self.jwks_set.keys[0] if len(self.jwks_set.keys) == 1 else None)
+                if jwk is None:
+                    raise _invalid("unknown key id")
+        except jwt.PyJWKClientConnectionError as exc:
+            log.warning("jwks_unreachable", error=str(exc)[:200])
+            raise Unavailable("AUTH_KEYS_UNAVAILABLE", "the issuer's keys cannot be fetched",
+                              "Tạm thời không kiểm tra được đăng nhập, vui lòng thử lại sau.") from exc
+        except jwt.PyJWKClientError as exc:
+            raise _invalid("unknown key id") from exc
+        allowed = ASYMMETRIC_ALGORITHMS.get(jwk.key_type, ())
+        if (jwk.algorithm_name and jwk.algorithm_name != alg) or alg not in allowed:
+            raise _invalid(f"algorithm {alg!r} does not match the key")
+        return jwk.key, [alg]
 
     def verify(self, token: str) -> Principal:
         if not self.algorithms:
             raise Unauthenticated("AUTH_NOT_CONFIGURED", "no token issuer is configured",
                                   "Hệ thống chưa cấu hình xác thực cán bộ.")
+        key, algorithms = self._key_for(token)
         try:
-            claims = jwt.decode(token, self.key, algorithms=self.algorithms, audience=self.audience,
-                                issuer=self.issuer, options={"require": ["exp", "iat", "sub", "iss", "aud"]})
+            claims = jwt.decode(token, key, algorithms=algorithms, audience=self.audience, issuer=self.issuer,
+                                leeway=self.leeway, options={"require": REQUIRED_CLAIMS})
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("TOKEN_EXPIRED", "token expired", "Phiên đăng nhập đã hết hạn.") from exc
         except jwt.InvalidTokenError as exc:
-            raise Unauthenticated("TOKEN_INVALID", f"invalid token: {type(exc).__name__}",
-                                  "Mã xác thực không hợp lệ.") from exc
+            raise _invalid(type(exc).__name__) from exc
         roles = claims.get("roles") or []
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthenticated("TOKEN_INVALID", "roles claim must be a list", "Mã xác thực không hợp lệ.")
@@ -95,7 +170,7 @@ class TokenVerifier:
     def issue(self, *, subject: str, name: str, roles: list[str], agency: str | None = None,
               procedures: list[str] | None = None, ttl: int = TOKEN_TTL_SECONDS) -> str:
         """Sign a token (development issuer and tests only)."""
-        if self.algorithms != ["HS256"]:
+        if self.algorithms != ["HS256"] or not isinstance(self.key, str):
             raise RuntimeError("tokens can only be issued with a shared secret")
         now = int(time.time())
         claims: dict[str, object] = {"sub": subject, "name": name, "roles": roles, "iss": self.issuer,
@@ -104,7 +179,7 @@ class TokenVerifier:
             claims["agency"] = agency
         if procedures is not None:
             claims["procedures"] = procedures
-        return jwt.encode(claims, self.key, algorithm="HS256")
+        return jwt.encode(claims, str(self.key), algorithm="HS256")
 
 
 def _verifier(request: Request) -> TokenVerifier:

@@ -1,13 +1,20 @@
-"""Kafka client factories with the safe settings spelled out, and topic creation."""
+"""Kafka client factories with the safe settings spelled out, and topic creation.
+
+Security (TLS, SASL PLAIN / SCRAM) comes from the `MOTCUA_KAFKA_SECURITY_PROTOCOL`,
+`MOTCUA_KAFKA_SASL_*` and `MOTCUA_KAFKA_SSL_*` settings: `load_settings` calls
+`configure_security` once at start, and every client made here (and by the outbox
+relay) takes `client_options()`. The default is PLAINTEXT, what the embedded broker speaks.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import ssl
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -15,7 +22,70 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from motcua_platform.logging import get_logger
 
+if TYPE_CHECKING:
+    from motcua_platform.settings import ServiceSettings
+
 log = get_logger(__name__)
+
+
+class KafkaConfigError(ValueError):
+    """The Kafka security settings cannot be used; the message is one line naming the variable."""
+
+
+def security_options(settings: ServiceSettings) -> dict[str, Any]:
+    """Map the security settings to aiokafka client arguments (reads the TLS files now)."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = _ssl_context(settings)
+    elif settings.kafka_ssl_cafile or settings.kafka_ssl_certfile:
+        raise KafkaConfigError(f"MOTCUA_KAFKA_SSL_* files are set but MOTCUA_KAFKA_SECURITY_PROTOCOL is {protocol} "
+                               "(use SSL or SASL_SSL)")
+    if protocol.startswith("SASL_"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise KafkaConfigError(f"MOTCUA_KAFKA_SASL_USERNAME and MOTCUA_KAFKA_SASL_PASSWORD are required with {protocol}")
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value(),
+        )
+    return options
+
+
+def _ssl_context(settings: ServiceSettings) -> ssl.SSLContext:
+    """Verify the brokers against the CA file (else the system's CAs); present a client certificate if given."""
+    try:
+        context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise KafkaConfigError(f"MOTCUA_KAFKA_SSL_CAFILE {settings.kafka_ssl_cafile}: {_reason(exc)}") from None
+    context.check_hostname = settings.kafka_ssl_check_hostname
+    if settings.kafka_ssl_certfile:
+        try:
+            context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            raise KafkaConfigError(
+                f"MOTCUA_KAFKA_SSL_CERTFILE/MOTCUA_KAFKA_SSL_KEYFILE {settings.kafka_ssl_certfile}: {_reason(exc)}"
+            ) from None
+    return context
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or getattr(exc, "reason", None) or type(exc).__name__
+
+
+_client_options: dict[str, Any] = {}
+
+
+def configure_security(settings: ServiceSettings) -> None:
+    """Use these security settings for every Kafka client this process makes from now on."""
+    global _client_options
+    # No log line here: this runs before logging is configured (load_settings).
+    _client_options = security_options(settings)
+
+
+def client_options() -> dict[str, Any]:
+    """The security arguments every aiokafka client of this process must take (empty = PLAINTEXT)."""
+    return dict(_client_options)
 
 
 @dataclass(frozen=True)
@@ -59,7 +129,7 @@ def make_producer(
         linger_ms=linger_ms,
         request_timeout_ms=10_000,
         retry_backoff_ms=200,
-        **extra,
+        **{**client_options(), **extra},
     )
 
 
@@ -78,7 +148,7 @@ def make_consumer(
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        **extra,
+        **{**client_options(), **extra},
     )
 
 
@@ -100,7 +170,7 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec], *, timeout: floa
 
 
 async def _create_missing(bootstrap: str, specs: list[TopicSpec], *, timeout: float) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000), **client_options())
     try:
         await asyncio.wait_for(admin.start(), timeout)
         existing = set(await admin.list_topics())
@@ -119,7 +189,7 @@ async def _create_missing(bootstrap: str, specs: list[TopicSpec], *, timeout: fl
 
 async def broker_ping(bootstrap: str, *, timeout: float = 2.0) -> None:
     """Raise when the broker does not answer a metadata request within `timeout`."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000), **client_options())
     try:
         await asyncio.wait_for(admin.start(), timeout)
         await asyncio.wait_for(admin.list_topics(), timeout)

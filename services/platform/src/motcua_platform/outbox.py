@@ -36,7 +36,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from motcua_platform.cloudevents import CloudEvent, to_kafka
 from motcua_platform.db import check_schema_name
-from motcua_platform.kafka import TopicSpec, broker_ping, ensure_topics, make_producer
+from motcua_platform.kafka import TopicSpec, broker_ping, client_options, ensure_topics, make_producer
 from motcua_platform.logging import get_logger
 from motcua_platform.tracing import inject_headers
 
@@ -466,7 +466,8 @@ class OutboxRelay:
 
     async def _cluster_partitions(self) -> dict[str, set[int]]:
         """Return every topic's partitions without creating any (a named metadata request would)."""
-        client = AIOKafkaClient(bootstrap_servers=self._bootstrap, client_id=self._client_id, request_timeout_ms=5000)
+        client = AIOKafkaClient(bootstrap_servers=self._bootstrap, client_id=self._client_id, request_timeout_ms=5000,
+                                **client_options())
         try:
             await asyncio.wait_for(client.bootstrap(), 10)
             cluster = await asyncio.wait_for(client.fetch_all_metadata(), 10)
@@ -489,6 +490,7 @@ class OutboxRelay:
             client_id=self._client_id,
             enable_auto_commit=False,
             request_timeout_ms=5000,
+            **client_options(),
         )
         try:
             await asyncio.wait_for(consumer.start(), 10)
@@ -526,7 +528,7 @@ class OutboxRelay:
         partitions = await self._cluster_partitions()
         wrong = [t for t in sorted(ours) if t in partitions and len(partitions[t]) != self._specs[t].partitions]
         if wrong:
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=10_000)
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=10_000, **client_options())
             await asyncio.wait_for(admin.start(), 10)
             try:
                 await admin.delete_topics(wrong)

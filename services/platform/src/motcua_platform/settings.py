@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "MOTCUA_"
@@ -33,6 +34,17 @@ class ServiceSettings(BaseSettings):
         description="Idempotent producer; must be false for the embedded tansu broker",
     )
     kafka_client_id: str = "motcua"
+    # Kafka security, applied to every producer, consumer and admin client (motcua_platform.kafka).
+    # PLAINTEXT (the default) is what the embedded broker speaks.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = Field(default=None, validate_default=True)
+    kafka_sasl_password: SecretStr | None = Field(default=None, validate_default=True)
+    # The files are read at start (load_settings -> motcua_platform.kafka.configure_security).
+    kafka_ssl_cafile: str | None = Field(default=None, description="PEM CA bundle of the brokers (SSL, SASL_SSL)")
+    kafka_ssl_certfile: str | None = Field(default=None, description="client certificate (PEM) for mutual TLS")
+    kafka_ssl_keyfile: str | None = Field(default=None, description="client private key (PEM) for mutual TLS")
+    kafka_ssl_check_hostname: bool = True
     grpc_host: str = "0.0.0.0"
     grpc_port: int = Field(default=50050, ge=1, le=65535)
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 disables the metrics listener")
@@ -58,6 +70,22 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("must be host:port[,host:port...]")
         return value
 
+    @field_validator("kafka_sasl_username", "kafka_sasl_password")
+    @classmethod
+    def _sasl_credentials(cls, value: object, info: ValidationInfo) -> object:
+        protocol = info.data.get("kafka_security_protocol", "PLAINTEXT")
+        empty = value is None or (value.get_secret_value() if isinstance(value, SecretStr) else value) == ""
+        if protocol.startswith("SASL_") and empty:
+            raise PydanticCustomError("required_for_sasl", "is required when MOTCUA_KAFKA_SECURITY_PROTOCOL is {protocol}",
+                                      {"protocol": protocol})
+        return value
+
+    @model_validator(mode="after")
+    def _client_certificate_pair(self) -> ServiceSettings:
+        if bool(self.kafka_ssl_certfile) != bool(self.kafka_ssl_keyfile):
+            raise ValueError("MOTCUA_KAFKA_SSL_CERTFILE and MOTCUA_KAFKA_SSL_KEYFILE go together")
+        return self
+
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -68,12 +96,27 @@ def env_name(loc: tuple[int | str, ...]) -> str:
 
 
 def load_settings(cls: type[S], **overrides: object) -> S:
-    """Build settings or exit with one line per bad variable (exit code 2)."""
+    """Build settings or exit with one line per bad variable (exit code 2).
+
+    Also applies the Kafka security settings to every Kafka client of the process.
+    """
     try:
-        return cls(**overrides)
+        settings = cls(**overrides)
     except ValidationError as exc:
         for error in exc.errors():
+            if not error["loc"]:  # a rule across settings: the message names them
+                print(f"configuration error: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+                continue
             name = env_name(error["loc"])
             reason = "is required but not set" if error["type"] == "missing" else error["msg"]
             print(f"configuration error: {name} {reason}", file=sys.stderr)
         raise SystemExit(2) from None
+    if isinstance(settings, ServiceSettings):
+        from motcua_platform.kafka import KafkaConfigError, configure_security
+
+        try:
+            configure_security(settings)
+        except KafkaConfigError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return settings
