@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from motcua.common.v1 import common_pb2 as _common_pb2
+from motcua.common.v1 import subject_data_pb2 as _subject_data_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -465,3 +466,25 @@ class RecordZaloInteractionResponse(_message.Message):
     REPLY_WINDOW_ENDS_AT_FIELD_NUMBER: _ClassVar[int]
     reply_window_ends_at: _timestamp_pb2.Timestamp
     def __init__(self, reply_window_ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SendChannelReplyRequest(_message.Message):
+    __slots__ = ("idempotency_key", "zalo_user_id", "phone", "text", "request_user_info_title")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    ZALO_USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_USER_INFO_TITLE_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    zalo_user_id: str
+    phone: str
+    text: str
+    request_user_info_title: str
+    def __init__(self, idempotency_key: _Optional[str] = ..., zalo_user_id: _Optional[str] = ..., phone: _Optional[str] = ..., text: _Optional[str] = ..., request_user_info_title: _Optional[str] = ...) -> None: ...
+
+class ReenableSubscriptionRequest(_message.Message):
+    __slots__ = ("subscription_id", "agency_id")
+    SUBSCRIPTION_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_ID_FIELD_NUMBER: _ClassVar[int]
+    subscription_id: str
+    agency_id: str
+    def __init__(self, subscription_id: _Optional[str] = ..., agency_id: _Optional[str] = ...) -> None: ...

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from motcua.common.v1 import subject_data_pb2 as motcua_dot_common_dot_v1_dot_subject__data__pb2
 from motcua.notification.v1 import notification_service_pb2 as motcua_dot_notification_dot_v1_dot_notification__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -107,6 +108,26 @@ class NotificationServiceStub:
                 '/motcua.notification.v1.NotificationService/RecordZaloInteraction',
                 request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionRequest.SerializeToString,
                 response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionResponse.FromString,
+                _registered_method=True)
+        self.SendChannelReply = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/SendChannelReply',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.SendChannelReplyRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Notification.FromString,
+                _registered_method=True)
+        self.ReenableSubscription = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/ReenableSubscription',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ReenableSubscriptionRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Subscription.FromString,
+                _registered_method=True)
+        self.ExportSubjectData = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/ExportSubjectData',
+                request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
+                response_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.FromString,
+                _registered_method=True)
+        self.EraseSubjectData = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/EraseSubjectData',
+                request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.SerializeToString,
+                response_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.FromString,
                 _registered_method=True)
 
 
@@ -226,6 +247,45 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendChannelReply(self, request, context):
+        """Sends a free-text reply on the channel a citizen wrote on: a Zalo OA
+        customer-service message (in the reply window) or an SMS. For the
+        gateway's channel webhooks; the citizen's own message is the legal
+        basis, and replies are sent at once (no quiet hours). Idempotent on
+        idempotency_key. SMS text goes through the SMS length policy (cut to
+        sms_max_segments).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReenableSubscription(self, request, context):
+        """Re-enables an agency's subscription that was disabled after a long
+        failure streak: the streak is reset, the disablement cleared and pending
+        deliveries resume. Only the owning agency (NOT_FOUND otherwise).
+        Idempotent: an active subscription is returned unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportSubjectData(self, request, context):
+        """Data-subject rights (docs/data-subject-rights.md): returns every record
+        this service holds about the subject, as JSON. Operators only, through
+        the gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseSubjectData(self, request, context):
+        """Anonymises or deletes what this service holds about the subject, keeping
+        only what the law requires. Idempotent on request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotificationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -298,6 +358,26 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.RecordZaloInteraction,
                     request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionRequest.FromString,
                     response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionResponse.SerializeToString,
+            ),
+            'SendChannelReply': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendChannelReply,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.SendChannelReplyRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Notification.SerializeToString,
+            ),
+            'ReenableSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReenableSubscription,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ReenableSubscriptionRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Subscription.SerializeToString,
+            ),
+            'ExportSubjectData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportSubjectData,
+                    request_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.FromString,
+                    response_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.SerializeToString,
+            ),
+            'EraseSubjectData': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseSubjectData,
+                    request_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.FromString,
+                    response_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -682,6 +762,114 @@ class NotificationService:
             '/motcua.notification.v1.NotificationService/RecordZaloInteraction',
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionRequest.SerializeToString,
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordZaloInteractionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendChannelReply(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/SendChannelReply',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.SendChannelReplyRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.Notification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReenableSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/ReenableSubscription',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.ReenableSubscriptionRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.Subscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportSubjectData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/ExportSubjectData',
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseSubjectData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/EraseSubjectData',
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.SerializeToString,
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -11,6 +11,7 @@ import httpx
 
 from motcua.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from motcua_notification import repository
+from motcua_notification.bounces import BounceReceiver
 from motcua_notification.consumers import EventHandler
 from motcua_notification.contacts import ContactResolver
 from motcua_notification.crypto import SecretBox, development_key, parse_key
@@ -68,7 +69,8 @@ def build_providers(settings: Settings, pool: asyncpg.Pool, http: httpx.AsyncCli
                        sender=settings.speedsms.sender, timeout=settings.provider_timeout_seconds, client=http),
         SmtpClient(host=settings.smtp.host, port=settings.smtp.port, sender=settings.smtp.sender,
                    username=settings.smtp.username, password=settings.smtp.password.get_secret_value(),
-                   use_tls=settings.smtp.use_tls, start_tls=settings.smtp.start_tls, timeout=settings.provider_timeout_seconds),
+                   use_tls=settings.smtp.use_tls, start_tls=settings.smtp.start_tls, timeout=settings.provider_timeout_seconds,
+                   return_path_domain=settings.smtp.return_path_domain),
     ]
     return {p.name: p for p in providers}
 
@@ -85,6 +87,8 @@ class Components:
     resolver: ContactResolver
     http: httpx.AsyncClient
     consumer_pool: asyncpg.Pool
+    #: Inbound SMTP for bounces and complaints (None when `bounce_smtp_port` is 0).
+    bounces: BounceReceiver | None = None
 
     async def close(self) -> None:
         await self.resolver.close()
@@ -134,9 +138,16 @@ async def build_components(settings: Settings, *, pool: asyncpg.Pool, schema: st
         handler=EventHandler(lookup_url=settings.public_lookup_url), idempotence=settings.kafka_idempotence,
         dead_letter_topic=settings.dead_letter_topic, client_id=f"{settings.kafka_client_id}-notification",
     )
+    bounces = None
+    if settings.bounce_smtp_port:
+        if not settings.smtp.return_path_domain:
+            log.warning("bounce_receiver_without_return_path", detail="set MOTCUA_SMTP__RETURN_PATH_DOMAIN or bounces "
+                        "cannot name their delivery (only the returned headers can)")
+        bounces = BounceReceiver(worker=worker, host=settings.bounce_smtp_host, port=settings.bounce_smtp_port,
+                                 domain=settings.smtp.return_path_domain or "localhost")
     return Components(service=service, worker=worker, webhooks=webhooks, consumer=consumer,
                       servicer=NotificationServicer(service), resolver=resolver, http=http,
-                      consumer_pool=consumer_pool)
+                      consumer_pool=consumer_pool, bounces=bounces)
 
 
 async def wire(runtime: Runtime) -> None:
@@ -146,6 +157,9 @@ async def wire(runtime: Runtime) -> None:
     parts = await build_components(settings, pool=runtime.pool, schema=runtime.schema)
     pb_grpc.add_NotificationServiceServicer_to_server(parts.servicer, runtime.grpc.server)
     runtime.add_background(parts.consumer.run, parts.consumer.stop)
+    if parts.bounces is not None:
+        await parts.bounces.start()  # a port already taken fails the start, in one line
+        runtime.add_background(parts.bounces.run, parts.bounces.stop)
     runtime.health_checks.append(lambda: parts.consumer.healthy)
     if settings.worker_enabled:
         runtime.add_background(parts.worker.run, parts.worker.stop)

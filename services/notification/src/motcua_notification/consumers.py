@@ -1,5 +1,7 @@
 """Kafka handler of dossier and booking events: record what to send, never send.
 
+Dossier events and appointment (scheduler) events both feed agency webhook subscriptions.
+
 Runs inside the consumer's inbox transaction (one per event): inserting the
 notification (unique on its source key) and the agency webhook deliveries commits
 together with the inbox row, so a redelivered event changes nothing. The slow work
@@ -29,23 +31,31 @@ class EventHandler:
 
     async def __call__(self, conn: asyncpg.Connection, received: ReceivedEvent) -> None:
         event = received.event
-        if not events.is_handled(event.type):
+        notifies = events.is_handled(event.type)
+        if not notifies and event.type not in events.WEBHOOK_EVENTS:
             return
-        message = events.parse(event.type, event.data)  # InvalidEvent -> dead letter
-        wanted = events.notification_for(event.type, message, lookup_url=self._lookup_url)
+        # Parsed only when a message may follow; appointment events only relayed to webhooks are sent as they came.
+        message = events.parse(event.type, event.data) if notifies else None  # InvalidEvent -> dead letter
+        wanted = events.notification_for(event.type, message, lookup_url=self._lookup_url) if message is not None else None
+        notification = None
         if wanted is not None:
-            nid, created = await repository.insert_notification(
-                conn, source_key=f"event:{event.source}|{event.id}|{wanted.contact_ref}", source_event_id=event.id,
-                event_type=event.type, template_code=wanted.template_code, params=wanted.params,
-                contact_source=wanted.contact_source, contact_ref=wanted.contact_ref, dossier_code=wanted.dossier_code,
-                booking_id=wanted.booking_id, procedure_code=wanted.procedure_code, urgent=wanted.urgent,
-                essential=wanted.essential, legal_basis=wanted.legal_basis,
-            )
-            if created:
-                log.info("notification_accepted", notification_id=str(nid), template=wanted.template_code)
-        if event.type in events.DOSSIER_EVENTS:
-            count = await repository.enqueue_webhooks(conn, event_id=event.id, event_type=event.type,
-                                                      procedure_code=events.procedure_code_of(message),
-                                                      body=structured_body(event))
-            if count:
-                log.info("webhooks_enqueued", count=count)
+            notification = {
+                "source_key": f"event:{event.source}|{event.id}|{wanted.contact_ref}", "source_event_id": event.id,
+                "event_type": event.type, "template_code": wanted.template_code, "params": wanted.params,
+                "contact_source": wanted.contact_source, "contact_ref": wanted.contact_ref,
+                "dossier_code": wanted.dossier_code, "booking_id": wanted.booking_id,
+                "procedure_code": wanted.procedure_code, "urgent": wanted.urgent, "essential": wanted.essential,
+                "legal_basis": wanted.legal_basis,
+            }
+        webhook = None
+        if event.type in events.WEBHOOK_EVENTS:
+            dossier_event = event.type in events.DOSSIER_EVENTS
+            webhook = {"event_id": event.id, "event_type": event.type, "dossier_event": dossier_event,
+                       "procedure_code": events.procedure_code_of(message) if dossier_event and message is not None else "",
+                       "body": structured_body(event)}
+        # One statement per event: the consumer's chunk transaction stays short.
+        nid, hooks = await repository.record_event(conn, notification=notification, webhook=webhook)
+        if nid is not None and wanted is not None:
+            log.info("notification_accepted", notification_id=str(nid), template=wanted.template_code)
+        if hooks:
+            log.info("webhooks_enqueued", count=hooks)

@@ -14,6 +14,7 @@ from motcua.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from motcua_notification.domain import templates as tpl
 from motcua_notification.outbound_events import CHANNEL
 from motcua_notification.service import NotificationService, Page, mask_email, mask_phone
+from motcua_notification.subject_data import SubjectDataRpcs
 from motcua_platform.errors import InvalidArgument
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
@@ -109,7 +110,7 @@ def _page_info(page: Page, total: int) -> common_pb2.PageInfo:
     return common_pb2.PageInfo(total=total, page=page.page, page_size=page.size)
 
 
-class NotificationServicer(pb_grpc.NotificationServiceServicer):
+class NotificationServicer(SubjectDataRpcs, pb_grpc.NotificationServiceServicer):
     def __init__(self, service: NotificationService) -> None:
         self._svc = service
 
@@ -120,6 +121,12 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
             channel_preference=[_CHANNEL_NAMES[c] for c in request.channel_preference if c in _CHANNEL_NAMES],
             template_code=request.template_code, params=dict(request.params), dossier_code=request.dossier_code,
             booking_id=request.booking_id, urgent=request.urgent)
+        return notification_pb(await self._svc.notification(str(nid)), unmasked=True)
+
+    async def SendChannelReply(self, request: pb.SendChannelReplyRequest, context: grpc.aio.ServicerContext) -> pb.Notification:
+        nid = await self._svc.send_reply(idempotency_key=request.idempotency_key, zalo_user_id=request.zalo_user_id,
+                                         phone=request.phone, text=request.text,
+                                         request_user_info_title=request.request_user_info_title)
         return notification_pb(await self._svc.notification(str(nid)), unmasked=True)
 
     async def GetDeliveryStatus(self, request: pb.GetDeliveryStatusRequest, context: grpc.aio.ServicerContext) -> pb.Notification:
@@ -177,6 +184,11 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
                                  context: grpc.aio.ServicerContext) -> pb.DeleteSubscriptionResponse:
         deleted = await self._svc.delete_subscription(subscription_id=request.subscription_id, agency_id=request.agency_id)
         return pb.DeleteSubscriptionResponse(deleted=deleted)
+
+    async def ReenableSubscription(self, request: pb.ReenableSubscriptionRequest,
+                                   context: grpc.aio.ServicerContext) -> pb.Subscription:
+        row = await self._svc.reenable_subscription(subscription_id=request.subscription_id, agency_id=request.agency_id)
+        return subscription_pb(row)
 
     async def ListSubscriptionDeliveries(self, request: pb.ListSubscriptionDeliveriesRequest,
                                          context: grpc.aio.ServicerContext) -> pb.ListSubscriptionDeliveriesResponse:

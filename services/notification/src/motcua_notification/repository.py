@@ -91,6 +91,44 @@ async def insert_notification(
     return existing, False
 
 
+async def record_event(conn: Conn, *, notification: dict[str, Any] | None, webhook: dict[str, Any] | None
+                       ) -> tuple[uuid.UUID | None, int]:
+    """What one event asks for, in ONE statement (the consumer's per-event cost): the notification unless its
+    source_key exists, and one pending webhook delivery per active subscription that wants the event.
+
+    An empty `event_types` means every dossier event (appointment events must be named); the procedure
+    filter applies to dossier events only (appointment events carry no procedure).
+    Return (the new notification's id or None, how many webhook deliveries were created)."""
+    n = notification or {}
+    w = webhook or {}
+    row = await conn.fetchrow(
+        """
+        WITH note AS (
+            INSERT INTO notifications (id, source_key, source_event_id, event_type, template_code, params, contact_source,
+                                       contact_ref, dossier_code, booking_id, procedure_code, urgent, essential, legal_basis)
+            SELECT $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, $12, $13, $14, $15 WHERE $1
+            ON CONFLICT (source_key) DO NOTHING RETURNING id
+        ), hooks AS (
+            INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, body)
+            SELECT gen_random_uuid(), s.id, $17, $18, $20 FROM subscriptions s
+            WHERE $16 AND s.active AND s.deleted_at IS NULL
+              AND ((cardinality(s.event_types) = 0 AND $21) OR $18 = ANY(s.event_types))
+              AND (NOT $21 OR cardinality(s.procedure_codes) = 0 OR $19 = ANY(s.procedure_codes))
+            ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT id FROM note) AS id, (SELECT count(*) FROM hooks) AS hooks
+        """,
+        notification is not None, uuid.uuid4(), n.get("source_key", ""), n.get("source_event_id", ""),
+        n.get("event_type", ""), n.get("template_code", ""), json.dumps(n.get("params", {}), ensure_ascii=False),
+        n.get("contact_source", "dossier"), n.get("contact_ref", ""), n.get("dossier_code", ""), n.get("booking_id", ""),
+        n.get("procedure_code", ""), n.get("urgent", False), n.get("essential", True), n.get("legal_basis", ""),
+        webhook is not None, w.get("event_id", ""), w.get("event_type", ""), w.get("procedure_code", ""),
+        w.get("body", b""), w.get("dossier_event", True),
+    )
+    return row["id"], int(row["hooks"])
+
+
 async def claim_to_plan(conn: Conn, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
     """Lease notifications waiting for planning (contact resolution + policy); a crashed planner's lease expires."""
     return await conn.fetch(
@@ -119,6 +157,36 @@ async def mark_planned(conn: Conn, *, notification_id: uuid.UUID, phone: str, em
         notification_id, phone, email, zalo_user_id, full_name, list(chain),
     )
     return status.endswith(" 1")
+
+
+@dataclass(frozen=True)
+class PlannedContact:
+    notification_id: uuid.UUID
+    phone: str
+    email: str
+    zalo_user_id: str
+    full_name: str
+    chain: Sequence[str]
+
+
+async def mark_planned_many(conn: Conn, planned: Sequence[PlannedContact]) -> set[uuid.UUID]:
+    """`planning -> planned` for a batch in one statement; return the ids moved (others were planned meanwhile)."""
+    if not planned:
+        return set()
+    rows = await conn.fetch(
+        """
+        UPDATE notifications n SET state = 'planned', phone = nullif(u.phone, ''), email = nullif(u.email, ''),
+               zalo_user_id = nullif(u.zid, ''), full_name = nullif(u.name, ''),
+               chain = CASE WHEN u.chain = '' THEN '{}'::text[] ELSE string_to_array(u.chain, ',') END,
+               updated_at = clock_timestamp()
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, phone, email, zid, name, chain)
+        WHERE n.id = u.id AND n.state = 'planning'
+        RETURNING n.id
+        """,
+        [p.notification_id for p in planned], [p.phone for p in planned], [p.email for p in planned],
+        [p.zalo_user_id for p in planned], [p.full_name for p in planned], [",".join(p.chain) for p in planned],
+    )
+    return {r["id"] for r in rows}
 
 
 async def finish_notification(conn: Conn, *, notification_id: uuid.UUID, status: str, reason: str,
@@ -174,37 +242,44 @@ class NewDelivery:
     body_html: str = ""
     zns_template_id: str = ""
     zns_data: dict[str, str] | None = None
-
-
-async def insert_deliveries(conn: Conn, deliveries: Iterable[NewDelivery]) -> int:
-    """Insert deliveries; an existing (event, recipient, channel) is left alone. Return how many were new."""
-    rows = list(deliveries)
-    if not rows:
-        return 0
-    ids = [uuid.uuid4() for _ in rows]
-    inserted = await conn.fetch(
-        """
-        INSERT INTO deliveries (id, notification_id, event_key, recipient, channel, step, not_before, subject, body,
-                                body_html, zns_template_id, zns_data, tracking_id)
-        SELECT d.id, d.nid, d.ek, d.rcpt, d.ch, d.step, d.nb, d.subj, d.body, d.html, d.zt, d.zd::jsonb,
-               replace(d.id::text, '-', '')
-        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
-                    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-             AS d(id, nid, ek, rcpt, ch, step, nb, subj, body, html, zt, zd)
-        ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
-        RETURNING id
-        """,
-        ids, [r.notification_id for r in rows], [r.event_key for r in rows], [r.recipient for r in rows],
-        [r.channel for r in rows], [r.step for r in rows], [r.not_before for r in rows], [r.subject for r in rows],
-        [r.body for r in rows], [r.body_html for r in rows], [r.zns_template_id for r in rows],
-        [json.dumps(r.zns_data or {}, ensure_ascii=False) for r in rows],
-    )
-    return len(inserted)
+    #: Non-empty: the row is inserted already claimed (`sending`, attempt 1) for this provider, so the planning
+    #: transaction is also the status guard and the planner calls the provider right after its commit.
+    claim_provider: str = ""
 
 
 _DELIVERY_COLUMNS = """d.id, d.notification_id, d.event_key, d.recipient, d.channel, d.step, d.status, d.provider,
     d.tracking_id, d.subject, d.body, d.body_html, d.zns_template_id, d.zns_data::text AS zns_data, d.attempts,
     d.first_attempt_at, d.sending_since, d.pinned_provider"""
+
+
+async def insert_deliveries(conn: Conn, deliveries: Iterable[NewDelivery]) -> list[asyncpg.Record]:
+    """Insert deliveries in one statement; an existing (event, recipient, channel) is left alone.
+
+    Return the rows inserted (delivery columns); those with a `claim_provider` are in `sending`."""
+    rows = list(deliveries)
+    if not rows:
+        return []
+    ids = [uuid.uuid4() for _ in rows]
+    return await conn.fetch(
+        f"""
+        INSERT INTO deliveries AS d (id, notification_id, event_key, recipient, channel, step, not_before, subject, body,
+                                     body_html, zns_template_id, zns_data, tracking_id, status, provider, attempts,
+                                     first_attempt_at, sending_since)
+        SELECT n.id, n.nid, n.ek, n.rcpt, n.ch, n.step, n.nb, n.subj, n.body, n.html, n.zt, n.zd::jsonb,
+               replace(n.id::text, '-', ''), CASE WHEN n.prov <> '' THEN 'sending' ELSE 'created' END, n.prov,
+               CASE WHEN n.prov <> '' THEN 1 ELSE 0 END,
+               CASE WHEN n.prov <> '' THEN clock_timestamp() END, CASE WHEN n.prov <> '' THEN clock_timestamp() END
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
+                    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+             AS n(id, nid, ek, rcpt, ch, step, nb, subj, body, html, zt, zd, prov)
+        ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
+        RETURNING {_DELIVERY_COLUMNS}
+        """,
+        ids, [r.notification_id for r in rows], [r.event_key for r in rows], [r.recipient for r in rows],
+        [r.channel for r in rows], [r.step for r in rows], [r.not_before for r in rows], [r.subject for r in rows],
+        [r.body for r in rows], [r.body_html for r in rows], [r.zns_template_id for r in rows],
+        [json.dumps(r.zns_data or {}, ensure_ascii=False) for r in rows], [r.claim_provider for r in rows],
+    )
 
 
 async def claim_due(conn: Conn, *, limit: int, sms_provider: str) -> list[asyncpg.Record]:
@@ -253,6 +328,63 @@ async def mark_sent(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, provide
         """,
         delivery_id, attempt, provider_message_id, cost_vnd,
     )
+
+
+@dataclass(frozen=True)
+class SentResult:
+    delivery_id: uuid.UUID
+    attempt: int
+    provider_message_id: str
+    cost_vnd: int
+
+
+async def mark_sent_many(conn: Conn, results: Sequence[SentResult]) -> list[asyncpg.Record]:
+    """`mark_sent` for a batch in one statement; return the rows updated (a stale attempt is left alone)."""
+    if not results:
+        return []
+    return await conn.fetch(
+        """
+        UPDATE deliveries d SET status = CASE WHEN d.status = 'sending' THEN 'sent' ELSE d.status END,
+               sent_at = clock_timestamp(), sending_since = NULL, cost_vnd = u.cost, updated_at = clock_timestamp(),
+               provider_message_id = coalesce(nullif(u.pmid, ''), d.provider_message_id), pinned_provider = NULL
+        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[]) AS u(id, attempt, pmid, cost)
+        WHERE d.id = u.id AND d.attempts = u.attempt
+          AND d.status IN ('sending', 'delivered', 'permanent-failure', 'temporary-failure')
+        RETURNING d.id, d.notification_id, d.channel, d.provider, d.provider_message_id, d.status, d.attempts
+        """,
+        [r.delivery_id for r in results], [r.attempt for r in results], [r.provider_message_id for r in results],
+        [r.cost_vnd for r in results],
+    )
+
+
+async def record_sent_attempts(conn: Conn, rows: Sequence[asyncpg.Record]) -> None:
+    """One `sent` attempt row per delivery of `rows` (as returned by `mark_sent_many`)."""
+    if rows:
+        await conn.execute(
+            """
+            INSERT INTO delivery_attempts (delivery_id, attempt, channel, provider, status, provider_message_id)
+            SELECT u.id, u.attempt, u.channel, u.provider, 'sent', u.pmid
+            FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(id, attempt, channel, provider, pmid)
+            ON CONFLICT DO NOTHING
+            """,
+            [r["id"] for r in rows], [r["attempts"] for r in rows], [r["channel"] for r in rows],
+            [r["provider"] for r in rows], [r["provider_message_id"] or "" for r in rows],
+        )
+
+
+async def notifications_sent(conn: Conn, notification_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+    """`set_notification_status(..., 'sent')` for a batch; return each notification's event facts by id."""
+    rows = await conn.fetch(
+        """
+        WITH moved AS (
+            UPDATE notifications SET status = 'sent', updated_at = clock_timestamp()
+            WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'failed')
+        )
+        SELECT id, template_code, dossier_code, booking_id, source_event_id FROM notifications WHERE id = ANY($1::uuid[])
+        """,
+        list(set(notification_ids)),
+    )
+    return {r["id"]: r for r in rows}
 
 
 async def retry_later(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, delay: float, error_code: str, error: str,
@@ -334,7 +466,7 @@ async def total_attempts(conn: Conn, *, notification_id: uuid.UUID) -> int:
 async def find_for_receipt(conn: Conn, *, provider: str, provider_message_id: str, tracking_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """
-        SELECT id, notification_id, event_key, channel, step, status, provider, provider_message_id, attempts
+        SELECT id, notification_id, event_key, channel, step, status, provider, provider_message_id, attempts, recipient
         FROM deliveries
         WHERE (nullif($2, '') IS NOT NULL AND provider = $1 AND provider_message_id = $2)
            OR (nullif($3, '') IS NOT NULL AND tracking_id = $3)
@@ -403,6 +535,18 @@ async def preferences(conn: Conn, *, phone: str) -> tuple[Preferences, asyncpg.R
     ), row
 
 
+async def preferences_many(conn: Conn, phones: Iterable[str]) -> dict[str, Preferences]:
+    """Preferences of many phones in one query (phones without a row are absent)."""
+    wanted = sorted({p for p in phones if p})
+    if not wanted:
+        return {}
+    rows = await conn.fetch("SELECT * FROM preferences WHERE phone = ANY($1::text[])", wanted)
+    return {row["phone"]: Preferences(
+        channels=tuple(row["channels"]), opted_out=frozenset(row["opted_out"]), opt_out_all=row["opt_out_all"],
+        quiet_start=row["quiet_start"], quiet_end=row["quiet_end"], has_consent=row["consent_given_at"] is not None,
+    ) for row in rows}
+
+
 async def save_preferences(conn: Conn, *, phone: str, channels: Sequence[str], opted_out: Sequence[str], opt_out_all: bool,
                            quiet_start: time | None, quiet_end: time | None, consent_purpose: str,
                            consent_given_at: datetime | None, consent_text_version: str) -> asyncpg.Record:
@@ -444,6 +588,24 @@ async def zalo_state(conn: Conn, *, zalo_user_id: str) -> ZaloState:
                      cs_sent_in_window=int(row["cs_sent"] or 0))
 
 
+async def zalo_states(conn: Conn, zalo_user_ids: Iterable[str]) -> dict[str, ZaloState]:
+    """`zalo_state` of many users in one query (users the OA webhook never reported are absent)."""
+    wanted = sorted({z for z in zalo_user_ids if z})
+    if not wanted:
+        return {}
+    rows = await conn.fetch(
+        """
+        SELECT f.zalo_user_id, f.followed, f.last_interaction_at,
+               (SELECT count(*) FROM deliveries d WHERE d.channel = 'zalo_cs' AND d.recipient = f.zalo_user_id
+                  AND d.created_at >= f.last_interaction_at AND d.status <> ALL($2::text[])) AS cs_sent
+        FROM zalo_followers f WHERE f.zalo_user_id = ANY($1::text[])
+        """,
+        wanted, list(FAILED),
+    )
+    return {r["zalo_user_id"]: ZaloState(followed=r["followed"], last_interaction_at=r["last_interaction_at"],
+                                         cs_sent_in_window=int(r["cs_sent"] or 0)) for r in rows}
+
+
 async def record_zalo_interaction(conn: Conn, *, zalo_user_id: str, followed: bool, message_at: datetime | None) -> asyncpg.Record:
     return await conn.fetchrow(
         """
@@ -471,6 +633,30 @@ async def save_tokens(conn: Conn, *, provider: str, access_token: str, refresh_t
             expires_at = EXCLUDED.expires_at, updated_at = now()
         """,
         provider, access_token, refresh_token, float(expires_in),
+    )
+
+
+# -- e-mail suppressions (hard bounces, complaints) ---------------------------------------------------
+
+
+async def suppressed_emails(conn: Conn, addresses: Iterable[str]) -> set[str]:
+    """The addresses among `addresses` (compared in lower case) that must not get e-mail; lower-cased."""
+    wanted = sorted({a.lower() for a in addresses if a})
+    if not wanted:
+        return set()
+    rows = await conn.fetch("SELECT address FROM email_suppressions WHERE address = ANY($1::text[])", wanted)
+    return {r["address"] for r in rows}
+
+
+async def suppress_email(conn: Conn, *, address: str, reason: str, status_code: str, diagnostic: str,
+                         delivery_id: uuid.UUID | None) -> None:
+    await conn.execute(
+        """
+        INSERT INTO email_suppressions (address, reason, status_code, diagnostic, delivery_id) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (address) DO UPDATE SET reason = EXCLUDED.reason, status_code = EXCLUDED.status_code,
+            diagnostic = EXCLUDED.diagnostic, delivery_id = EXCLUDED.delivery_id, updated_at = now()
+        """,
+        address.lower(), reason, status_code[:20], diagnostic[:1000], delivery_id,
     )
 
 
@@ -518,23 +704,6 @@ async def delete_subscription(conn: Conn, *, subscription_id: uuid.UUID, agency_
     await conn.execute("UPDATE webhook_deliveries SET status = 'dropped' WHERE subscription_id = $1 AND status = 'pending'",
                        subscription_id)
     return True
-
-
-async def enqueue_webhooks(conn: Conn, *, event_id: str, event_type: str, procedure_code: str, body: bytes) -> int:
-    """Create one pending delivery per active subscription that wants this event; return how many."""
-    rows = await conn.fetch(
-        """
-        INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, body)
-        SELECT gen_random_uuid(), s.id, $1, $2, $4 FROM subscriptions s
-        WHERE s.active AND s.deleted_at IS NULL
-          AND (cardinality(s.event_types) = 0 OR $2 = ANY(s.event_types))
-          AND (cardinality(s.procedure_codes) = 0 OR $3 = ANY(s.procedure_codes))
-        ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
-        RETURNING id
-        """,
-        event_id, event_type, procedure_code, body,
-    )
-    return len(rows)
 
 
 async def claim_webhooks(conn: Conn, *, limit: int, lease_seconds: float) -> list[asyncpg.Record]:
@@ -623,6 +792,28 @@ async def webhook_log(conn: Conn, *, subscription_id: uuid.UUID, status: str, li
         subscription_id, status,
     )
     return rows, int(total)
+
+
+async def reenable_subscription(conn: Conn, *, subscription_id: uuid.UUID, agency_id: str) -> asyncpg.Record | None:
+    """Re-activate the agency's subscription and reset its failure streak; pending deliveries become due now.
+
+    Return the subscription with `was_active` (None when the agency has no such subscription)."""
+    row = await conn.fetchrow(
+        """
+        WITH before AS (SELECT id, active FROM subscriptions
+                        WHERE id = $1 AND agency_id = $2 AND deleted_at IS NULL FOR UPDATE)
+        UPDATE subscriptions s SET active = true, consecutive_failures = 0, failing_since = NULL, disabled_at = NULL,
+               disabled_reason = ''
+        FROM before WHERE s.id = before.id
+        RETURNING s.*, before.active AS was_active
+        """,
+        subscription_id, agency_id,
+    )
+    if row is not None and not row["was_active"]:
+        await conn.execute(
+            """UPDATE webhook_deliveries SET next_attempt_at = clock_timestamp()
+               WHERE subscription_id = $1 AND status = 'pending'""", subscription_id)
+    return row
 
 
 async def disabled_subscriptions(conn: Conn) -> int:

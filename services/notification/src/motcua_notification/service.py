@@ -16,7 +16,7 @@ from motcua_notification.crypto import SecretBox
 from motcua_notification.domain import templates as tpl
 from motcua_notification.domain.text import sms_segments
 from motcua_notification.settings import Settings
-from motcua_notification.webhooks import SECRET_MIN_BYTES, SubscriptionRefused, check_url
+from motcua_notification.webhooks import DISABLED_NOW, SECRET_MIN_BYTES, SubscriptionRefused, check_url
 from motcua_notification.worker import DeliveryWorker
 from motcua_platform.errors import InvalidArgument, NotFound, PermissionDenied, PreconditionFailed
 from motcua_platform.logging import get_logger
@@ -120,6 +120,34 @@ class NotificationService:
         if created:
             self._worker.wake()
             log.info("notification_accepted", notification_id=str(nid), template=template_code, direct=True)
+        return nid
+
+    async def send_reply(self, *, idempotency_key: str, zalo_user_id: str, phone: str, text: str,
+                         request_user_info_title: str = "") -> uuid.UUID:
+        """Accept a reply to a citizen who wrote on Zalo or by SMS; sent at once. Idempotent on `idempotency_key`."""
+        if not idempotency_key or len(idempotency_key) > 200:
+            raise InvalidArgument("IDEMPOTENCY_KEY_REQUIRED", "idempotency_key is required (at most 200 characters)",
+                                  "Thiếu khoá chống gửi trùng (idempotency_key).")
+        if not text.strip() or len(text) > tpl.ZALO_TEXT_MAX:
+            raise InvalidArgument("REPLY_TEXT_INVALID", f"text must have 1..{tpl.ZALO_TEXT_MAX} characters",
+                                  "Nội dung trả lời trống hoặc quá dài.")
+        if bool(zalo_user_id) == bool(phone):
+            raise InvalidArgument("RECIPIENT_REQUIRED", "exactly one of zalo_user_id and phone is required",
+                                  "Cần đúng một người nhận: Zalo hoặc số điện thoại.")
+        phone = normalize_phone(phone) if phone else ""
+        if request_user_info_title and not zalo_user_id:
+            raise InvalidArgument("REPLY_CARD_ZALO_ONLY", "request_user_info_title needs a Zalo recipient",
+                                  "Thẻ chia sẻ thông tin chỉ gửi được qua Zalo.")
+        code = "zalo_request_user_info" if request_user_info_title else "channel_reply"
+        params = {"text": text, **({"title": request_user_info_title} if request_user_info_title else {})}
+        async with self._pool.acquire() as conn:
+            nid, created = await repository.insert_notification(
+                conn, source_key=f"reply:{idempotency_key}", template_code=code, params=params, contact_source="direct",
+                urgent=True, essential=True, legal_basis="citizen_message", channel_order=["zalo" if zalo_user_id else "sms"],
+                phone=phone or None, zalo_user_id=zalo_user_id or None)
+        if created:
+            self._worker.wake()
+            log.info("channel_reply_accepted", notification_id=str(nid), template=code, zalo=bool(zalo_user_id))
         return nid
 
     async def notifications(self, *, phone: str = "", dossier_code: str = "", notification_id: uuid.UUID | None = None,
@@ -234,12 +262,13 @@ class NotificationService:
         if len(secret.encode("utf-8")) < SECRET_MIN_BYTES:
             raise InvalidArgument("SUBSCRIPTION_SECRET_TOO_SHORT", f"the secret needs at least {SECRET_MIN_BYTES} bytes",
                                   f"Khoá ký cần tối thiểu {SECRET_MIN_BYTES} ký tự.")
-        from motcua_notification.domain.events import DOSSIER_EVENTS
+        from motcua_notification.domain.events import WEBHOOK_EVENTS
 
-        unknown = [t for t in event_types if t not in DOSSIER_EVENTS]
+        unknown = [t for t in event_types if t not in WEBHOOK_EVENTS]
         if unknown:
             raise InvalidArgument("EVENT_TYPE_INVALID", f"unknown event types {unknown}",
-                                  "Loại sự kiện không hợp lệ (chỉ sự kiện hồ sơ motcua.dossier.v1.*).")
+                                  "Loại sự kiện không hợp lệ (chỉ sự kiện hồ sơ motcua.dossier.v1.* "
+                                  "hoặc lịch hẹn motcua.scheduler.v1.*).")
         async with self._pool.acquire() as conn:
             row = await repository.create_subscription(conn, agency_id=agency_id, url=url,
                                                        event_types=sorted(set(event_types)),
@@ -265,6 +294,23 @@ class NotificationService:
         if deleted:
             log.info("subscription_deleted", subscription_id=subscription_id, agency_id=agency_id)
         return deleted
+
+    async def reenable_subscription(self, *, subscription_id: str, agency_id: str) -> asyncpg.Record:
+        """Re-activate the agency's own subscription after a failure streak; idempotent (one transaction)."""
+        if not agency_id:
+            raise InvalidArgument("AGENCY_REQUIRED", "agency_id is required", "Thiếu mã cơ quan đăng ký.")
+        sid = _uuid(subscription_id)
+        async with self._pool.acquire() as conn:
+            async with conn.transaction():
+                row = await repository.reenable_subscription(conn, subscription_id=sid, agency_id=agency_id) if sid else None
+            if row is None:
+                raise NotFound("SUBSCRIPTION_NOT_FOUND", "no such subscription", "Không tìm thấy đăng ký nhận sự kiện.")
+            # The alert gauge follows at once (the webhook loop also recounts it every 30 s).
+            DISABLED_NOW.set(await repository.disabled_subscriptions(conn))
+        if not row["was_active"]:
+            self._worker.wake_webhooks()
+            log.info("subscription_reenabled", subscription_id=subscription_id, agency_id=agency_id)
+        return row
 
     async def subscription_deliveries(self, *, subscription_id: str, status: str, page: Page
                                       ) -> tuple[asyncpg.Record, list[asyncpg.Record], int]:

@@ -62,6 +62,9 @@ class SmtpSettings(BaseModel):
     use_tls: bool = False
     start_tls: bool | None = None
     sender: str = "Một Cửa <no-reply@motcua.gov.vn>"
+    #: Domain of the return path (VERP `bounce+<tracking id>@<domain>`) whose mail reaches the bounce receiver;
+    #: empty: the envelope sender is the From address and bounces are not matched to deliveries.
+    return_path_domain: str = ""
 
 
 class Settings(ServiceSettings):
@@ -74,6 +77,8 @@ class Settings(ServiceSettings):
     dossier_target: str = "127.0.0.1:50052"
     scheduler_target: str = "127.0.0.1:50053"
     resolve_contact_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    #: ResolveContact calls in flight at once (more only queues them at the neighbour and risks its deadline).
+    resolve_contact_concurrency: int = Field(default=16, ge=1, le=1000)
 
     #: Public page where citizens look a dossier up (put in message texts).
     public_lookup_url: str = "https://motcua.gov.vn/tra-cuu"
@@ -81,7 +86,8 @@ class Settings(ServiceSettings):
     consumer_group: str = "motcua-notification"
     #: Connections of the Kafka consumer (its own pool, apart from the worker's).
     consumer_pool_size: int = Field(default=4, ge=1, le=50)
-    #: Database connections the delivery worker uses at once (the rest of the pool serves gRPC).
+    #: Not used since the worker batches its writes (it holds one connection per loop: plan, claim, record);
+    #: kept so that existing configuration stays valid.
     worker_db_concurrency: int = Field(default=8, ge=1, le=200)
     dossier_topic: str = "motcua.dossier.events.v1"
     scheduler_topic: str = "motcua.scheduler.events.v1"
@@ -90,6 +96,11 @@ class Settings(ServiceSettings):
     # -- delivery worker -------------------------------------------------------------------------
     worker_enabled: bool = True
     worker_concurrency: int = Field(default=64, ge=1, le=1000, description="provider calls in flight")
+    #: Provider calls in flight per provider (eSMS, ZNS, SMTP...), within `worker_concurrency`. Also the number of
+    #: keep-alive connections a provider needs: more makes every request of the shared HTTP client scan more of them
+    #: (the profile of the local benchmark showed a third of the CPU in the HTTP client at 32).
+    worker_provider_concurrency: int = Field(default=16, ge=1, le=1000)
+    #: Notifications planned, deliveries claimed and outcomes recorded per transaction (at most).
     worker_batch_size: int = Field(default=200, ge=1, le=5000)
     worker_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -103,6 +114,8 @@ class Settings(ServiceSettings):
     #: A planning step (contact resolution) that keeps failing this long makes the notification fail.
     plan_retry_total_seconds: float = Field(default=3600.0, gt=0)
     plan_lease_seconds: float = Field(default=30.0, gt=0)
+    #: A notification whose planning itself fails (not a neighbour's outage) this many times is failed (`plan_error`).
+    plan_max_attempts: int = Field(default=8, ge=1)
 
     # -- SMS -------------------------------------------------------------------------------------
     #: False: SMS without diacritics in GSM-7 (160 characters a segment). True: Vietnamese with
@@ -129,6 +142,11 @@ class Settings(ServiceSettings):
     provider_callback_base_url: str = "http://127.0.0.1:8080"
     #: Shared secret in the receipt URLs given to SMS providers (they do not sign their callbacks).
     provider_callback_token: SecretStr = SecretStr("")
+
+    # -- e-mail bounces and complaints -------------------------------------------------------------
+    #: Inbound SMTP listener for bounces (DSN) and feedback-loop complaints (0: off). See bounces.py.
+    bounce_smtp_port: int = Field(default=0, ge=0, le=65535)
+    bounce_smtp_host: str = "127.0.0.1"
 
     # -- webhooks --------------------------------------------------------------------------------
     #: 32-byte key (hex or urlsafe base64) encrypting subscription secrets at rest (AES-256-GCM).

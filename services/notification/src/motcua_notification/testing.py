@@ -178,6 +178,9 @@ async def running_notification(settings: Settings, schema: str, *, grpc_server: 
         await server.start()
         await server.set_serving(True)
     loops: list[tuple[asyncio.Task[None], Any]] = [(asyncio.create_task(relay.run()), relay.stop)]
+    if parts.bounces is not None:
+        await parts.bounces.start()
+        loops.append((asyncio.create_task(parts.bounces.run()), parts.bounces.stop))
     if consumer:
         loops.append((asyncio.create_task(parts.consumer.run()), parts.consumer.stop))
     if worker:
@@ -204,10 +207,10 @@ def topic_specs_for(settings: Settings) -> list[TopicSpec]:
     return [TopicSpec(settings.dossier_topic, 6), TopicSpec(settings.scheduler_topic, 6)]
 
 
-def spawn_child(env: dict[str, str], *, timeout: float = 60) -> subprocess.Popen[bytes]:
+def spawn_child(env: dict[str, str], *, timeout: float = 60, log_path: str | None = None) -> subprocess.Popen[bytes]:
     """Start `python -m motcua_notification.testing serve` and return once it is ready (blocking).
 
-    Its output is drained by a thread (a full pipe would block the child)."""
+    Its output is drained by a thread (a full pipe would block the child), into `log_path` when given."""
     child = subprocess.Popen([sys.executable, "-m", "motcua_notification.testing", "serve"], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert child.stdout is not None
@@ -216,12 +219,24 @@ def spawn_child(env: dict[str, str], *, timeout: float = 60) -> subprocess.Popen
     for line in child.stdout:
         lines.append(line)
         if b"notification-child-ready" in line:
-            threading.Thread(target=lambda: [None for _ in child.stdout], daemon=True).start()  # type: ignore[union-attr]
+            threading.Thread(target=_drain, args=(child, log_path), daemon=True).start()
             return child
         if time.monotonic() > deadline:
             break
     child.kill()
     raise RuntimeError(f"the notification child did not start (exit {child.wait()}): {b''.join(lines[-20:]).decode()}")
+
+
+def _drain(child: subprocess.Popen[bytes], log_path: str | None) -> None:
+    assert child.stdout is not None
+    if log_path is None:
+        for _ in child.stdout:
+            pass
+        return
+    with open(log_path, "ab") as out:
+        for line in child.stdout:
+            out.write(line)
+            out.flush()
 
 
 async def _serve_child() -> None:
@@ -244,7 +259,12 @@ if __name__ == "__main__":
     if sys.argv[1:2] != ["serve"]:
         raise SystemExit("usage: python -m motcua_notification.testing serve")
     configure_logging(service="notification-child", level=os.environ.get("MOTCUA_LOG_LEVEL", "INFO"), fmt="json")
-    asyncio.run(_serve_child())
+    if os.environ.get("MOTCUA_TEST_UVLOOP") == "1":  # measuring the event loop's share (the services use asyncio's)
+        import uvloop
+
+        uvloop.run(_serve_child())
+    else:
+        asyncio.run(_serve_child())
 
 
 # -- sample events ------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ provider calls) with retries.
 Exactly one message per (event, recipient, channel):
 1. a delivery row is unique on (event_key, recipient, channel), so a redelivered event or a
    second planner cannot create a second one;
-2. before a provider is called, the row is moved `created -> sending` in its OWN committed
-   transaction (the status guard); only rows in `created` are ever claimed;
-3. after the call, `sending -> sent` is committed. If the process dies in between, the row
+2. before a provider is called, the row is `sending` in a committed transaction (the status
+   guard): inserted so by the planning transaction when it is due at once, or moved
+   `created -> sending` by a claim; only rows in `created` are ever claimed;
+3. after the call, `sending -> sent` is committed (with other outcomes, in a batch). If the
+   process dies in between, the row
    stays in `sending`. The reconciler finds rows in `sending` for longer than
    `sending_stale_seconds` and never re-sends them blindly: for a provider that
    deduplicates on our tracking id (eSMS RequestId) the row is sent again with the SAME
@@ -17,6 +19,10 @@ Exactly one message per (event, recipient, channel):
    SpeedSMS, SMTP) the row becomes `technical-failure` - the citizen may or may not have
    the message, and a duplicate is worse than a gap an officer can see (GOV.UK Notify
    makes the same choice). A late provider receipt can still mark it delivered.
+
+Batches (README "Throughput: the batched worker"): a batch of notifications is planned in one
+transaction, provider calls run in parallel (bounded per provider), their outcomes are recorded
+in batches. A batch that fails is redone row by row, so one poison row never blocks the others.
 
 Retries: retryable errors come back after capped exponential backoff with jitter until
 `retry_total_seconds` have passed since the first attempt, then `technical-failure`.
@@ -33,7 +39,9 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import asyncpg
@@ -41,10 +49,10 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from motcua_notification import outbound_events, repository
 from motcua_notification.contacts import ContactGone, ContactResolver, ContactUnavailable
-from motcua_notification.domain import policy
+from motcua_notification.domain import dsn, policy
 from motcua_notification.domain.retry import CircuitBreaker, backoff, next_retry_in
 from motcua_notification.domain.templates import Template, render
-from motcua_notification.providers.base import OutboundMessage, Provider, ProviderError
+from motcua_notification.providers.base import Accepted, OutboundMessage, Provider, ProviderError
 from motcua_notification.settings import Settings
 from motcua_platform.logging import get_logger
 from motcua_platform.outbox import enqueue
@@ -59,9 +67,35 @@ CIRCUIT_OPEN = Gauge("motcua_notification_circuit_open", "1 while a provider's c
 COST = Counter("motcua_notification_cost_vnd", "Cost of accepted messages, VND", ["route"])
 RECONCILED = Counter("motcua_notification_reconciled", "Deliveries found stuck in sending after a crash", ["outcome"])
 SUPPRESSED = Counter("motcua_notification_suppressed", "Notifications not sent", ["reason"])
+PLAN_FALLBACKS = Counter("motcua_notification_plan_batch_fallbacks", "Planning batches that failed and were planned row by row")
+RECORD_FALLBACKS = Counter("motcua_notification_record_batch_fallbacks",
+                           "Batches of provider outcomes that failed to commit and were recorded one by one")
+BATCH_SIZE = Histogram("motcua_notification_batch_size", "Rows per worker transaction", ["step"],
+                       buckets=(1, 2, 5, 10, 25, 50, 100, 200, 500, 1000))
 
 #: Receipt error codes that mean the number or account will never work (else: temporary-failure).
 PERMANENT_RECEIPT_CODES = {"-108", "-118", "-119", "-114", "-139", "-141", "99", "108", "105", "invalid_number"}
+#: SMTP replies at RCPT meaning the mailbox does not exist (a hard bounce): the address is suppressed.
+HARD_BOUNCE_CODES = {"550", "551", "553"}
+#: Provider of each route; SMS goes to the primary or secondary SMS provider (circuit breaker).
+ROUTE_PROVIDER = {"zns": "zalo_zns", "zalo_cs": "zalo_oa", "email": "smtp"}
+#: Failures of the database connection (as opposed to a statement the batch made fail).
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+@dataclass
+class _Outcome:
+    """What came of one claimed row: accepted, a provider error, a final failure decided here, or back in line."""
+
+    row: asyncpg.Record
+    provider: Provider | None
+    accepted: Accepted | None = None
+    error: ProviderError | None = None
+    failed: tuple[str, str, str] | None = None  # (status, code, reason)
+    requeue: bool = False
 
 
 def work_channel(schema: str) -> str:
@@ -87,6 +121,10 @@ class TemplateCache:
 
     def invalidate(self) -> None:
         self._loaded = 0.0
+
+    async def refresh(self) -> None:
+        """Reload now if the cached copy is older than the TTL (before a transaction, so it holds no second connection)."""
+        await self._refresh()
 
     async def get(self, code: str, route: str) -> Template | None:
         await self._refresh()
@@ -119,15 +157,24 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._plan_wake = asyncio.Event()
         self._send_wake = asyncio.Event()
-        self._db = asyncio.Semaphore(settings.worker_db_concurrency)
+        self._resolving = asyncio.Semaphore(settings.resolve_contact_concurrency)
+        self._provider_slots: dict[str, asyncio.Semaphore] = {}
         self._inflight: set[asyncio.Task[None]] = set()
+        #: Rows this process is sending or has an unrecorded outcome for: never "stale" to its own reconciler.
+        self._inflight_ids: set[uuid.UUID] = set()
+        self._outcomes: list[_Outcome] = []
+        self._outcomes_ready = asyncio.Event()
+        self._flush_task: asyncio.Task[None] | None = None
+        self._closing = False
         self._done = asyncio.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Plan, send and reconcile until `stop()`."""
+        """Plan, send, record and reconcile until `stop()`."""
         self._done.clear()
+        self._closing = False
+        self._flush_task = asyncio.create_task(self._flush_loop(), name="notification-record")
         loops = [asyncio.create_task(self._listen(), name="notification-listen"),
                  asyncio.create_task(self._loop(self.plan_once, self._plan_wake), name="notification-plan"),
                  asyncio.create_task(self._send_loop(), name="notification-send"),
@@ -139,8 +186,15 @@ class DeliveryWorker:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
             if self._inflight:
-                # Let provider calls in flight finish and record their outcome (bounded by the provider timeout).
+                # Let provider calls in flight finish (bounded by the provider timeout) and their outcomes be recorded.
                 await asyncio.wait(self._inflight, timeout=self._s.provider_timeout_seconds + 2)
+            self._closing = True
+            self._outcomes_ready.set()
+            try:
+                await asyncio.wait_for(self._flush_task, 15)
+            except Exception as exc:
+                log.warning("notification_record_stop_failed", error=f"{type(exc).__name__}: {exc}")
+            self._flush_task = None
             self._done.set()
 
     async def stop(self) -> None:
@@ -150,6 +204,10 @@ class DeliveryWorker:
     def wake(self) -> None:
         self._plan_wake.set()
         self._send_wake.set()
+
+    def wake_webhooks(self) -> None:
+        if self._on_webhook_work:
+            self._on_webhook_work()
 
     async def _listen(self) -> None:
         """LISTEN for committed work; reconnect on failure (the loops also poll)."""
@@ -202,67 +260,153 @@ class DeliveryWorker:
     # -- planning ----------------------------------------------------------------------------------
 
     async def plan_once(self) -> int:
-        """Plan a batch of notifications; return how many were claimed."""
+        """Plan a batch of notifications; return how many were claimed.
+
+        One transaction leases the batch, contact look-ups run concurrently, then ONE transaction
+        records every decision (deliveries, closures, retries). While the loop runs, deliveries
+        due now are inserted already claimed (`sending`): that commit is their status guard, and
+        their provider calls start right after it. A batch that fails is planned again row by
+        row, so one poison notification never holds back the others.
+        """
         async with self._pool.acquire() as conn:
             rows = await repository.claim_to_plan(conn, limit=self._s.worker_batch_size, lease_seconds=self._s.plan_lease_seconds)
         if not rows:
             return 0
-        await asyncio.gather(*(self._plan_bounded(row) for row in rows))
+        BATCH_SIZE.labels("plan").observe(len(rows))
+        contacts = await asyncio.gather(*(self._resolve(row) for row in rows))
+        pairs = list(zip(rows, contacts, strict=True))
+        claimed: list[asyncpg.Record] = []
+        try:
+            claimed = await self._plan_batch(pairs)
+        except asyncio.CancelledError:
+            raise
+        except _CONNECTION_ERRORS:
+            raise  # the database, not a row: the loop backs off, the leases expire, the batch is planned again
+        except Exception as exc:
+            if len(pairs) == 1:
+                await self._plan_failed(pairs[0][0], exc)
+                pairs = []
+            else:
+                PLAN_FALLBACKS.inc()
+                log.warning("notification_plan_batch_failed", notifications=len(pairs),
+                            error=f"{type(exc).__name__}: {exc}"[:300])
+            for pair in pairs:
+                try:
+                    claimed += await self._plan_batch([pair])
+                except asyncio.CancelledError:
+                    raise
+                except Exception as row_exc:
+                    await self._plan_failed(pair[0], row_exc)
+        self._start(claimed)
         self._send_wake.set()
         return len(rows)
 
-    async def _plan_bounded(self, row: asyncpg.Record) -> None:
-        async with self._db:
-            await self._plan(row)
+    async def _resolve(self, row: asyncpg.Record) -> policy.Contact | ContactGone | ContactUnavailable:
+        if row["contact_source"] == "direct" or self._resolver is None:
+            return policy.Contact(phone=row["phone"] or "", email=row["email"] or "", zalo_user_id=row["zalo_user_id"] or "",
+                                  full_name=row["full_name"] or "")
+        async with self._resolving:
+            try:
+                return await self._resolver.resolve(row["contact_source"], row["contact_ref"])
+            except (ContactGone, ContactUnavailable) as exc:
+                return exc
 
-    async def _plan(self, row: asyncpg.Record) -> None:
-        nid: uuid.UUID = row["id"]
-        try:
-            if row["contact_source"] == "direct" or self._resolver is None:
-                contact = policy.Contact(phone=row["phone"] or "", email=row["email"] or "",
-                                         zalo_user_id=row["zalo_user_id"] or "", full_name=row["full_name"] or "")
-            else:
-                contact = await self._resolver.resolve(row["contact_source"], row["contact_ref"])
-        except ContactGone as exc:
-            await self._close(nid, "suppressed", "contact_not_found", f"contact details no longer available: {exc}", row)
-            return
-        except ContactUnavailable as exc:
-            age = (datetime.now(UTC) - row["created_at"]).total_seconds()
-            if age > self._s.plan_retry_total_seconds:
-                await self._close(nid, "failed", "contact_unavailable", str(exc), row)
-                return
-            delay = backoff(row["plan_attempts"], base=self._s.retry_base_seconds, cap=self._s.retry_max_seconds)
-            async with self._pool.acquire() as conn:
-                await repository.retry_plan(conn, notification_id=nid, delay=delay, reason=str(exc))
-            log.warning("contact_resolution_retry", notification_id=str(nid), error=str(exc), retry_in_s=round(delay, 2))
-            return
-        params = {**json.loads(row["params"]), "full_name": contact.full_name or "ông/bà"}
-        routes = await self.templates.routes(row["template_code"])
+    async def _plan_batch(self, pairs: list[tuple[asyncpg.Record, Any]]) -> list[asyncpg.Record]:
+        """Record the decisions for `pairs` (notification, resolved contact) in one transaction; return claimed rows."""
         now = datetime.now(UTC)
+        await self.templates.refresh()
+        claim = self._flush_task is not None  # only the running loop sends right after planning
+        free = self._free_slots()
+        sms_provider = self.breaker.choose(self._s.sms_primary, self._s.sms_secondary or None)
+        after: list[Callable[[], None]] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            prefs, _ = await repository.preferences(conn, phone=contact.phone)
-            zalo = await repository.zalo_state(conn, zalo_user_id=contact.zalo_user_id)
-            decided = policy.plan(contact=contact, prefs=prefs, zalo=zalo, available_routes=routes, now=now,
-                                  config=self._policy, urgent=row["urgent"], essential=row["essential"],
-                                  legal_basis=row["legal_basis"], requested_order=tuple(row["channel_order"]))
-            if decided.suppressed:
-                await self._close_in(conn, nid, "suppressed", decided.suppressed, decided.reason, row,
-                                     contact={"phone": contact.phone, "email": contact.email})
-                return
-            new = []
-            for planned in decided.deliveries:
-                template = await self.templates.get(row["template_code"], planned.route)
-                assert template is not None  # the policy only picks routes with a template
-                new.append(self._new_delivery(nid, row["source_key"], planned.route, planned.recipient, planned.step,
-                                              planned.not_before, template, params))
-            if not await repository.mark_planned(conn, notification_id=nid, phone=contact.phone, email=contact.email,
-                                                 zalo_user_id=contact.zalo_user_id, full_name=contact.full_name,
-                                                 chain=decided.chain):
-                return  # planned by another worker meanwhile; its deliveries stand
-            await repository.insert_deliveries(conn, new)
-        deferred = [d.channel for d in new if d.not_before > now + timedelta(seconds=1)]
-        log.info("notification_planned", notification_id=str(nid), template=row["template_code"], chain=list(decided.chain),
-                 routes=[d.channel for d in new], deferred=deferred or None)
+            found = [c for _, c in pairs if isinstance(c, policy.Contact)]
+            prefs = await repository.preferences_many(conn, (c.phone for c in found))
+            zalo = await repository.zalo_states(conn, (c.zalo_user_id for c in found))
+            suppressed = await repository.suppressed_emails(conn, (c.email for c in found))
+            cs_planned: dict[str, int] = {}
+            decided: dict[uuid.UUID, tuple[asyncpg.Record, policy.Plan, list[repository.NewDelivery]]] = {}
+            planned: list[repository.PlannedContact] = []
+            for row, contact in pairs:
+                nid: uuid.UUID = row["id"]
+                if isinstance(contact, ContactGone):
+                    await self._close_in(conn, nid, "suppressed", "contact_not_found",
+                                         f"contact details no longer available: {contact}", row)
+                    continue
+                if isinstance(contact, ContactUnavailable):
+                    age = (now - row["created_at"]).total_seconds()
+                    if age > self._s.plan_retry_total_seconds:
+                        await self._close_in(conn, nid, "failed", "contact_unavailable", str(contact), row)
+                        continue
+                    delay = backoff(row["plan_attempts"], base=self._s.retry_base_seconds, cap=self._s.retry_max_seconds)
+                    await repository.retry_plan(conn, notification_id=nid, delay=delay, reason=str(contact))
+                    after.append(partial(log.warning, "contact_resolution_retry", notification_id=str(nid),
+                                         error=str(contact), retry_in_s=round(delay, 2)))
+                    continue
+                if contact.email and contact.email.lower() in suppressed:
+                    # A hard bounce or a complaint: that address gets no more e-mail (the other channels still go).
+                    after.append(partial(log.info, "email_suppressed", notification_id=str(nid), email=contact.email))
+                    contact = replace(contact, email="")
+                state = zalo.get(contact.zalo_user_id, policy.ZaloState()) if contact.zalo_user_id \
+                    else policy.ZaloState(followed=False)
+                if cs_planned.get(contact.zalo_user_id):  # earlier notifications of this batch use the same quota
+                    state = replace(state, cs_sent_in_window=state.cs_sent_in_window + cs_planned[contact.zalo_user_id])
+                decision = policy.plan(contact=contact, prefs=prefs.get(contact.phone, policy.Preferences()), zalo=state,
+                                       available_routes=await self.templates.routes(row["template_code"]), now=now,
+                                       config=self._policy, urgent=row["urgent"], essential=row["essential"],
+                                       legal_basis=row["legal_basis"], requested_order=tuple(row["channel_order"]))
+                if decision.suppressed:
+                    await self._close_in(conn, nid, "suppressed", decision.suppressed, decision.reason, row,
+                                         contact={"phone": contact.phone, "email": contact.email})
+                    continue
+                params = {**json.loads(row["params"]), "full_name": contact.full_name or "ông/bà"}
+                new = []
+                for step in decision.deliveries:
+                    template = await self.templates.get(row["template_code"], step.route)
+                    assert template is not None  # the policy only picks routes with a template
+                    new.append(self._new_delivery(nid, row["source_key"], step.route, step.recipient, step.step,
+                                                  step.not_before, template, params))
+                    if step.route == "zalo_cs":
+                        cs_planned[contact.zalo_user_id] = cs_planned.get(contact.zalo_user_id, 0) + 1
+                decided[nid] = (row, decision, new)
+                planned.append(repository.PlannedContact(nid, contact.phone, contact.email, contact.zalo_user_id,
+                                                         contact.full_name, decision.chain))
+            moved = await repository.mark_planned_many(conn, planned)  # others were planned by another worker meanwhile
+            deliveries: list[repository.NewDelivery] = []
+            for nid in (p.notification_id for p in planned if p.notification_id in moved):
+                for delivery in decided[nid][2]:
+                    if claim and free > 0 and delivery.not_before <= now:
+                        delivery = replace(delivery, claim_provider=self._provider_for(delivery.channel, sms_provider))
+                        free -= 1
+                    deliveries.append(delivery)
+            inserted = await repository.insert_deliveries(conn, deliveries)
+        for action in after:
+            action()
+        for nid in (p.notification_id for p in planned if p.notification_id in moved):
+            row, decision, new = decided[nid]
+            deferred = [d.channel for d in new if d.not_before > now + timedelta(seconds=1)]
+            log.info("notification_planned", notification_id=str(nid), template=row["template_code"],
+                     chain=list(decision.chain), routes=[d.channel for d in new], deferred=deferred or None)
+        return [r for r in inserted if r["status"] == "sending"]
+
+    async def _plan_failed(self, row: asyncpg.Record, exc: Exception) -> None:
+        """A notification whose planning fails on its own: retried with backoff, failed after `plan_max_attempts`."""
+        nid: uuid.UUID = row["id"]
+        log.error("notification_plan_failed", notification_id=str(nid), attempt=row["plan_attempts"],
+                  error=f"{type(exc).__name__}: {exc}"[:300])
+        try:
+            if row["plan_attempts"] >= self._s.plan_max_attempts:
+                await self._close(nid, "failed", "plan_error", f"planning failed {row['plan_attempts']} times: "
+                                  f"{type(exc).__name__}", row)
+            else:
+                delay = backoff(row["plan_attempts"], base=self._s.retry_base_seconds, cap=self._s.retry_max_seconds)
+                async with self._pool.acquire() as conn:
+                    await repository.retry_plan(conn, notification_id=nid, delay=delay, reason=f"plan_error: {type(exc).__name__}")
+        except Exception as again:  # the lease expires and the row is planned again
+            log.warning("notification_plan_failure_not_recorded", notification_id=str(nid), error=f"{type(again).__name__}")
+
+    def _provider_for(self, route: str, sms_provider: str) -> str:
+        return sms_provider if route == "sms" else ROUTE_PROVIDER[route]
 
     def _new_delivery(self, nid: uuid.UUID, event_key: str, route: str, recipient: str, step: int, not_before: datetime,
                       template: Template, params: dict[str, str]) -> repository.NewDelivery:
@@ -321,9 +465,12 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._send_wake.wait(), timeout)
 
+    def _free_slots(self) -> int:
+        return self._s.worker_concurrency - len(self._inflight)
+
     async def send_once(self) -> int:
-        """Claim due deliveries (as many as there are free slots) and start sending them; return how many."""
-        free = self._s.worker_concurrency - len(self._inflight)
+        """Claim due deliveries (as many as there are free slots, one committed statement) and start sending them."""
+        free = self._free_slots()
         if free <= 0:
             await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
             return 1
@@ -333,109 +480,237 @@ class DeliveryWorker:
                 CIRCUIT_OPEN.labels(name).set(1 if self.breaker.is_open(name) else 0)
         async with self._pool.acquire() as conn:
             rows = await repository.claim_due(conn, limit=min(free, self._s.worker_batch_size), sms_provider=sms)
-        for row in rows:
-            task = asyncio.create_task(self._deliver(row))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+        if rows:
+            BATCH_SIZE.labels("claim").observe(len(rows))
+        self._start(rows)
         return len(rows)
 
-    async def _deliver(self, row: asyncpg.Record) -> None:
-        route, provider_name, attempt = row["channel"], row["provider"], row["attempts"]
+    def _start(self, rows: list[asyncpg.Record]) -> None:
+        """Call the providers of committed `sending` rows, each as its own task."""
+        claimed_at = time.monotonic()
+        for row in rows:
+            task = asyncio.create_task(self._deliver(row, claimed_at))
+            self._inflight.add(task)
+            self._inflight_ids.add(row["id"])
+            task.add_done_callback(partial(self._settled, row["id"]))
+
+    def _settled(self, delivery_id: uuid.UUID, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        if task.cancelled() or task.exception() is not None:  # no outcome will come: the reconciler settles the row
+            self._inflight_ids.discard(delivery_id)
+            if not task.cancelled():
+                log.error("delivery_task_crashed", delivery_id=str(delivery_id), error=repr(task.exception())[:300])
+
+    def _limit(self, provider: str) -> asyncio.Semaphore:
+        found = self._provider_slots.get(provider)
+        if found is None:
+            found = self._provider_slots[provider] = asyncio.Semaphore(self._s.worker_provider_concurrency)
+        return found
+
+    async def _deliver(self, row: asyncpg.Record, claimed_at: float) -> None:
+        """Call the provider for one claimed row; its outcome is recorded by the result writer (in a batch)."""
+        provider_name = row["provider"]
         provider = self.providers.get(provider_name)
-        did: uuid.UUID = row["id"]
         if provider is None:
-            await self._failed(row, "technical-failure", "provider_not_configured", f"no client for {provider_name}")
+            await self._push(_Outcome(row, None, failed=("technical-failure", "provider_not_configured",
+                                                          f"no client for {provider_name}")))
             return
         message = OutboundMessage(
-            delivery_id=str(did), tracking_id=row["tracking_id"], route=route, recipient=row["recipient"],
+            delivery_id=str(row["id"]), tracking_id=row["tracking_id"], route=row["channel"], recipient=row["recipient"],
             body=row["body"], subject=row["subject"], body_html=row["body_html"],
             zns_template_id=row["zns_template_id"], zns_data=json.loads(row["zns_data"]), unicode=self._s.sms_unicode,
         )
-        started = time.perf_counter()
-        try:
-            accepted = await asyncio.wait_for(provider.send(message), self._s.provider_timeout_seconds + 1)
-        except ProviderError as exc:
-            error = exc
-        except TimeoutError:
-            error = ProviderError(provider_name, "timeout", "no answer in time", retryable=True, provider_fault=True,
-                                  ambiguous=True)
-        except Exception as exc:
-            log.exception("provider_client_crashed", provider=provider_name)
-            error = ProviderError(provider_name, "client_error", f"{type(exc).__name__}: {exc}", retryable=True,
-                                  ambiguous=True)
-        else:
+        error: ProviderError | None = None
+        async with self._limit(provider_name):
+            if time.monotonic() - claimed_at > self._s.sending_stale_seconds / 2:
+                # Waited so long for a slot that the reconciler could soon take the row for abandoned: not sent, back in line.
+                await self._push(_Outcome(row, provider, requeue=True))
+                return
+            started = time.perf_counter()
+            try:
+                accepted = await asyncio.wait_for(provider.send(message), self._s.provider_timeout_seconds + 1)
+            except ProviderError as exc:
+                error = exc
+            except TimeoutError:
+                error = ProviderError(provider_name, "timeout", "no answer in time", retryable=True, provider_fault=True,
+                                      ambiguous=True)
+            except Exception as exc:
+                log.exception("provider_client_crashed", provider=provider_name)
+                error = ProviderError(provider_name, "client_error", f"{type(exc).__name__}: {exc}", retryable=True,
+                                      ambiguous=True)
             PROVIDER_SECONDS.labels(provider_name).observe(time.perf_counter() - started)
+        if error is None:
             self.breaker.success(provider_name)
-            async with self._db:
-                await self._sent(row, accepted.provider_message_id, accepted.duplicate)
+            await self._push(_Outcome(row, provider, accepted=accepted))
             return
-        PROVIDER_SECONDS.labels(provider_name).observe(time.perf_counter() - started)
         PROVIDER_ERRORS.labels(provider_name, error.code, str(error.retryable).lower()).inc()
         if error.provider_fault and self.breaker.failure(provider_name):
             log.warning("provider_circuit_opened", provider=provider_name, open_s=self._s.circuit_open_seconds)
-        async with self._db:
-            await self._handle_error(row, provider, error, attempt)
+        await self._push(_Outcome(row, provider, error=error))
 
-    async def _handle_error(self, row: asyncpg.Record, provider: Provider, error: ProviderError, attempt: int) -> None:
-        did, route, provider_name = row["id"], row["channel"], row["provider"]
+    # -- recording outcomes ------------------------------------------------------------------------
+
+    async def _push(self, outcome: _Outcome) -> None:
+        if self._flush_task is not None and not self._flush_task.done():
+            self._outcomes.append(outcome)
+            self._outcomes_ready.set()
+        else:  # not running (tests driving one step): record at once
+            await self._record([outcome])
+
+    async def _flush_loop(self) -> None:
+        """Record provider outcomes in batches: everything that arrived while the previous commit ran goes in the next."""
+        while True:
+            await self._outcomes_ready.wait()
+            self._outcomes_ready.clear()
+            while self._outcomes:
+                batch = self._outcomes[:self._s.worker_batch_size]
+                del self._outcomes[:len(batch)]
+                await self._record(batch)
+            if self._closing:
+                return
+
+    async def _record(self, batch: list[_Outcome]) -> None:
+        """Commit `batch` in one transaction; when that fails, each outcome alone (a poison one cannot hold the rest)."""
+        try:
+            await self._record_batch(batch)
+        finally:
+            self._inflight_ids.difference_update(o.row["id"] for o in batch)
+
+    async def _record_batch(self, batch: list[_Outcome]) -> None:
+        for attempt in range(1, 6):
+            try:
+                await self._record_in_one(batch)
+                return
+            except asyncio.CancelledError:
+                raise
+            except _CONNECTION_ERRORS as exc:  # the database, not the batch: try the whole batch again
+                log.warning("delivery_record_retry", outcomes=len(batch), attempt=attempt, error=f"{type(exc).__name__}: {exc}")
+                await asyncio.sleep(backoff(attempt, base=0.2, cap=5.0))
+            except Exception as exc:
+                if len(batch) == 1:
+                    await self._record_poisoned(batch[0], exc)
+                    return
+                RECORD_FALLBACKS.inc()
+                log.warning("delivery_record_batch_failed", outcomes=len(batch), error=f"{type(exc).__name__}: {exc}"[:300])
+                for outcome in batch:
+                    await self._record_batch([outcome])
+                return
+        log.error("delivery_record_gave_up", outcomes=len(batch), detail="rows stay in sending for the reconciler")
+
+    async def _record_in_one(self, batch: list[_Outcome]) -> None:
+        BATCH_SIZE.labels("record").observe(len(batch))
+        after: list[Callable[[], None]] = []
+        sent = [o for o in batch if o.accepted is not None]
+        async with self._pool.acquire() as conn, conn.transaction():
+            if sent:
+                await self._sent_in(conn, sent, after)
+            for outcome in batch:
+                if outcome.requeue:
+                    await repository.retry_later(conn, delivery_id=outcome.row["id"], attempt=outcome.row["attempts"], delay=0,
+                                                 error_code="worker_busy", error="waited too long for a provider slot",
+                                                 pin_provider=False)
+                elif outcome.failed is not None:
+                    status, code, reason = outcome.failed
+                    await self._failed_in(conn, outcome.row, status, code, reason, after)
+                elif outcome.error is not None:
+                    assert outcome.provider is not None
+                    await self._handle_error_in(conn, outcome.row, outcome.provider, outcome.error, after)
+        for action in after:
+            action()
+
+    async def _sent_in(self, conn: Any, sent: list[_Outcome], after: list[Callable[[], None]]) -> None:
+        by_id = {o.row["id"]: o for o in sent}
+        results = []
+        for o in sent:
+            route, provider_name = o.row["channel"], o.row["provider"]
+            assert o.accepted is not None
+            cost = 0 if o.accepted.duplicate else self._costs.get(route if route in ("zalo_cs", "zns") else provider_name, 0)
+            results.append(repository.SentResult(o.row["id"], o.row["attempts"], o.accepted.provider_message_id, cost))
+        updated = await repository.mark_sent_many(conn, results)
+        if not updated:
+            return
+        await repository.record_sent_attempts(conn, updated)
+        # A failure receipt or a bounce that raced ahead of this record keeps its status, and the notification its own.
+        updated = [r for r in updated if r["status"] in ("sent", "delivered")]
+        notes = await repository.notifications_sent(conn, [r["notification_id"] for r in updated])
+        costs = {r.delivery_id: r.cost_vnd for r in results}
+        events = []
+        for r in updated:
+            note = notes[r["notification_id"]]
+            events.append(outbound_events.sent(
+                notification_id=str(r["notification_id"]), template_code=note["template_code"], route=r["channel"],
+                provider=r["provider"], provider_message_id=r["provider_message_id"] or "", attempt=r["attempts"],
+                dossier_code=note["dossier_code"], booking_id=note["booking_id"], source_event_id=note["source_event_id"]))
+            duplicate = bool(by_id[r["id"]].accepted and by_id[r["id"]].accepted.duplicate)  # type: ignore[union-attr]
+            after.append(partial(self._count_sent, r, costs[r["id"]], duplicate))
+        if events:
+            await enqueue(conn, *events)
+
+    def _count_sent(self, row: asyncpg.Record, cost: int, duplicate: bool) -> None:
+        DELIVERIES.labels(row["channel"], row["provider"], "sent").inc()
+        COST.labels(row["channel"]).inc(cost)
+        log.info("delivery_sent", delivery_id=str(row["id"]), notification_id=str(row["notification_id"]), route=row["channel"],
+                 provider=row["provider"], attempt=row["attempts"], duplicate=duplicate or None)
+
+    async def _record_poisoned(self, outcome: _Outcome, exc: Exception) -> None:
+        """An outcome that cannot be recorded on its own: the row becomes technical-failure (never re-sent) if possible."""
+        row = outcome.row
+        log.error("delivery_record_failed", delivery_id=str(row["id"]), provider=row["provider"],
+                  accepted=outcome.accepted is not None, error=f"{type(exc).__name__}: {exc}"[:300])
+        after: list[Callable[[], None]] = []
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                await self._failed_in(conn, row, "technical-failure", "record_failed",
+                                      f"the provider's answer could not be recorded ({type(exc).__name__}); not re-sent",
+                                      after, fallback=False)
+        except Exception as again:  # left in sending: the reconciler settles it
+            log.error("delivery_record_failed_again", delivery_id=str(row["id"]), error=f"{type(again).__name__}")
+            return
+        for action in after:
+            action()
+
+    async def _handle_error_in(self, conn: Any, row: asyncpg.Record, provider: Provider, error: ProviderError,
+                               after: list[Callable[[], None]]) -> None:
+        did, route, provider_name, attempt = row["id"], row["channel"], row["provider"], row["attempts"]
         if not error.retryable:
-            await self._failed(row, "permanent-failure", error.code, error.message)
+            await self._failed_in(conn, row, "permanent-failure", error.code, error.message, after)
             return
         if error.ambiguous and not provider.idempotent:
-            await self._failed(row, "technical-failure", error.code,
-                               f"outcome unknown ({error.message}); {provider_name} has no idempotency key, not re-sent",
-                               fallback=False)
+            await self._failed_in(conn, row, "technical-failure", error.code,
+                                  f"outcome unknown ({error.message}); {provider_name} has no idempotency key, not re-sent",
+                                  after, fallback=False)
             return
         age = (datetime.now(UTC) - (row["first_attempt_at"] or datetime.now(UTC))).total_seconds()
         delay = next_retry_in(attempt=attempt, first_attempt_age=age, base=self._s.retry_base_seconds,
                               cap=self._s.retry_max_seconds, total=self._s.retry_total_seconds)
         if delay is None:
-            await self._failed(row, "technical-failure", error.code,
-                               f"still failing after {age:.0f}s of retries: {error.message}")
+            await self._failed_in(conn, row, "technical-failure", error.code,
+                                  f"still failing after {age:.0f}s of retries: {error.message}", after)
             return
-        async with self._pool.acquire() as conn, conn.transaction():
-            if await repository.retry_later(conn, delivery_id=did, attempt=attempt, delay=delay, error_code=error.code,
-                                            error=error.message, pin_provider=error.ambiguous and provider.idempotent):
-                await repository.record_attempt(conn, delivery_id=did, attempt=attempt, channel=route, provider=provider_name,
-                                                status="temporary-failure", error_code=error.code, retryable=True)
-        DELIVERIES.labels(route, provider_name, "retry").inc()
-        log.info("delivery_retry_scheduled", delivery_id=str(did), route=route, provider=provider_name, attempt=attempt,
-                 error_code=error.code, retry_in_s=round(delay, 3))
-
-    async def _sent(self, row: asyncpg.Record, provider_message_id: str, duplicate: bool) -> None:
-        did, route, provider_name, attempt = row["id"], row["channel"], row["provider"], row["attempts"]
-        cost = 0 if duplicate else self._costs.get(route if route in ("zalo_cs", "zns") else provider_name, 0)
-        async with self._pool.acquire() as conn, conn.transaction():
-            updated = await repository.mark_sent(conn, delivery_id=did, attempt=attempt,
-                                                 provider_message_id=provider_message_id, cost_vnd=cost)
-            if updated is None:
-                return
+        if await repository.retry_later(conn, delivery_id=did, attempt=attempt, delay=delay, error_code=error.code,
+                                        error=error.message, pin_provider=error.ambiguous and provider.idempotent):
             await repository.record_attempt(conn, delivery_id=did, attempt=attempt, channel=route, provider=provider_name,
-                                            status="sent", provider_message_id=provider_message_id)
-            note = await repository.set_notification_status(conn, notification_id=row["notification_id"], status="sent")
-            await enqueue(conn, outbound_events.sent(
-                notification_id=str(row["notification_id"]), template_code=note["template_code"], route=route,
-                provider=provider_name, provider_message_id=updated["provider_message_id"] or "", attempt=attempt,
-                dossier_code=note["dossier_code"], booking_id=note["booking_id"], source_event_id=note["source_event_id"]))
-        DELIVERIES.labels(route, provider_name, "sent").inc()
-        COST.labels(route).inc(cost)
-        log.info("delivery_sent", delivery_id=str(did), notification_id=str(row["notification_id"]), route=route,
-                 provider=provider_name, attempt=attempt, duplicate=duplicate or None)
+                                            status="temporary-failure", error_code=error.code, retryable=True)
+        after.append(partial(DELIVERIES.labels(route, provider_name, "retry").inc))
+        after.append(partial(log.info, "delivery_retry_scheduled", delivery_id=str(did), route=route, provider=provider_name,
+                             attempt=attempt, error_code=error.code, retry_in_s=round(delay, 3)))
 
-    async def _failed(self, row: asyncpg.Record, status: str, code: str, reason: str, *, fallback: bool = True,
-                      from_statuses: tuple[str, ...] = ("sending",), attempt: int | None = -1) -> None:
-        did, route, provider_name = row["id"], row["channel"], row["provider"]
-        attempt = row["attempts"] if attempt == -1 else attempt
-        async with self._pool.acquire() as conn, conn.transaction():
-            failed = await repository.mark_failed(conn, delivery_id=did, status=status, error_code=code, error=reason,
-                                                  attempt=attempt, from_statuses=from_statuses)
-            if failed is None:
-                return
-            if attempt is not None:
-                await repository.record_attempt(conn, delivery_id=did, attempt=attempt, channel=route, provider=provider_name,
-                                                status=status, error_code=code, retryable=False)
-            await self._after_failure(conn, failed, status, code, reason, fallback=fallback)
-        DELIVERIES.labels(route, provider_name, status).inc()
+    async def _failed_in(self, conn: Any, row: asyncpg.Record, status: str, code: str, reason: str,
+                         after: list[Callable[[], None]], *, fallback: bool = True) -> None:
+        did, route, provider_name, attempt = row["id"], row["channel"], row["provider"], row["attempts"]
+        failed = await repository.mark_failed(conn, delivery_id=did, status=status, error_code=code, error=reason,
+                                              attempt=attempt, from_statuses=("sending",))
+        if failed is None:
+            return
+        await repository.record_attempt(conn, delivery_id=did, attempt=attempt, channel=route, provider=provider_name,
+                                        status=status, error_code=code, retryable=False)
+        await self._after_failure(conn, failed, status, code, reason, fallback=fallback)
+        if route == "email" and status == "permanent-failure" and code in HARD_BOUNCE_CODES:
+            await repository.suppress_email(conn, address=row["recipient"], reason="hard_bounce", status_code=code,
+                                            diagnostic=reason, delivery_id=did)
+            after.append(partial(log.info, "email_address_suppressed", delivery_id=str(did), email=row["recipient"],
+                                 reason="hard_bounce", status_code=code))
+        after.append(partial(DELIVERIES.labels(route, provider_name, status).inc))
 
     async def _after_failure(self, conn: Any, failed: asyncpg.Record, status: str, code: str, reason: str, *,
                              fallback: bool) -> None:
@@ -479,6 +754,8 @@ class DeliveryWorker:
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await repository.stale_sending(conn, older_than_seconds=self._s.sending_stale_seconds)
             for row in rows:
+                if row["id"] in self._inflight_ids:
+                    continue  # ours and still going (a slow provider, an outcome not yet recorded), not abandoned
                 provider = self.providers.get(row["provider"])
                 if provider is not None and provider.idempotent:
                     await repository.requeue_same_provider(conn, delivery_id=row["id"])
@@ -501,6 +778,38 @@ class DeliveryWorker:
         return settled
 
     # -- receipts ----------------------------------------------------------------------------------
+
+    async def apply_bounce(self, report: dsn.Report) -> bool:
+        """Apply an e-mail bounce or complaint (see bounces.py); return whether it named one of our deliveries.
+
+        A permanent failure marks the delivery `permanent-failure` (whatever it was: e-mail has no
+        other receipt, so it was `sent`); a failure about the address, or a complaint, suppresses the
+        address for future e-mails. Idempotent; delays and "delivered" reports change nothing."""
+        after: list[Callable[[], None]] = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            row = await repository.find_for_receipt(conn, provider="smtp", provider_message_id="",
+                                                    tracking_id=report.tracking_id) if report.tracking_id else None
+            if row is not None and row["channel"] != "email":
+                row = None
+            if report.kind == "bounce" and row is not None:
+                failed = await repository.mark_failed(
+                    conn, delivery_id=row["id"], status="permanent-failure", error_code=report.status,
+                    error=f"bounced: {report.diagnostic or report.status}", attempt=None,
+                    from_statuses=("sending", "sent", "delivered", "technical-failure", "temporary-failure"))
+                if failed is not None:
+                    await self._after_failure(conn, failed, "permanent-failure", report.status, "the e-mail bounced",
+                                              fallback=False)
+                    after.append(partial(DELIVERIES.labels("email", "smtp", "permanent-failure").inc))
+            address = row["recipient"] if row is not None else report.recipient
+            if report.kind in ("bounce", "complaint") and report.suppress and address:
+                await repository.suppress_email(conn, address=address, reason="complaint" if report.kind == "complaint"
+                                                else "hard_bounce", status_code=report.status, diagnostic=report.diagnostic,
+                                                delivery_id=row["id"] if row is not None else None)
+                after.append(partial(log.info, "email_address_suppressed", email=address, reason=report.kind,
+                                     status_code=report.status))
+        for action in after:
+            action()
+        return row is not None
 
     async def apply_receipt(self, *, provider: str, provider_message_id: str, tracking_id: str, status: str,
                             error_code: str, occurred_at: datetime) -> tuple[bool, str]:

@@ -1,8 +1,9 @@
-"""`/api/v1/subscriptions`: agencies manage their own webhook subscriptions to dossier events.
+"""`/api/v1/subscriptions`: agencies manage their own webhook subscriptions to dossier and appointment events.
 
 Role `agency`: the agency is the token's `agency` claim; an agency sees and deletes only its
 own subscriptions, and may only filter on procedures its token allows (`procedures`).
-Role `operator` may list every agency's. The signing secret is write-only.
+Role `operator` may list every agency's. The signing secret is write-only. A subscription disabled
+after a long failure streak is re-enabled by its agency (`POST .../{id}/reenable`).
 Deliveries: CloudEvents JSON (structured mode) signed `X-Motcua-Signature: t=<unix>,v1=<hex>`
 (see services/notification/README.md for the verification code).
 """
@@ -21,6 +22,7 @@ from motcua_gateway.routes.notifications import DEADLINE_SECONDS, _time, stub
 from motcua_platform.errors import NotFound, PermissionDenied
 
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"])
+DOSSIER_EVENT_PREFIX = "motcua.dossier.v1."
 
 Agency = Annotated[Principal, Depends(require_roles("agency", "operator"))]
 _STATUS = {pb.WEBHOOK_DELIVERY_STATUS_PENDING: "pending", pb.WEBHOOK_DELIVERY_STATUS_DELIVERED: "delivered",
@@ -31,8 +33,10 @@ _STATUS_PB = {v: k for k, v in _STATUS.items()}
 class SubscriptionIn(BaseModel):
     url: str = Field(max_length=2000, examples=["https://bhxh.example.gov.vn/motcua/webhook"])
     event_types: list[str] = Field(default_factory=list, max_length=20, examples=[["motcua.dossier.v1.received"]],
-                                   description="empty: every dossier event")
-    procedure_codes: list[str] = Field(default_factory=list, max_length=200, description="empty: all the agency may see")
+                                   description="empty: every dossier event; appointment events "
+                                               "(motcua.scheduler.v1.booking_confirmed, ...) must be named")
+    procedure_codes: list[str] = Field(default_factory=list, max_length=200,
+                                       description="dossier events of these procedures only; empty: all the agency may see")
     secret: str = Field(min_length=32, max_length=256, description="HMAC-SHA256 key, write-only, at least 32 characters")
 
 
@@ -104,12 +108,14 @@ async def _owned(request: Request, principal: Principal, subscription_id: str) -
 
 
 @router.post("/subscriptions", response_model=SubscriptionOut, status_code=201,
-             summary="Agencies: register a signed webhook for dossier events")
+             summary="Agencies: register a signed webhook for dossier or appointment events")
 async def create_subscription(request: Request, principal: Annotated[Principal, Depends(require_roles("agency"))],
                               body: SubscriptionIn) -> SubscriptionOut:
     agency = _agency_of(principal)
     forbidden = [c for c in body.procedure_codes if not principal.may_see_procedure(c)]
-    if forbidden or (not body.procedure_codes and "*" not in principal.procedures):
+    # Appointment events name no procedure: the procedure scope only matters when dossier events are wanted.
+    wants_dossier_events = not body.event_types or any(t.startswith(DOSSIER_EVENT_PREFIX) for t in body.event_types)
+    if forbidden or (wants_dossier_events and not body.procedure_codes and "*" not in principal.procedures):
         raise PermissionDenied("PROCEDURE_NOT_ALLOWED", f"the agency may not receive events of {forbidden or 'all procedures'}",
                                "Cơ quan không được nhận sự kiện của thủ tục này.")
     reply = await stub(request).CreateSubscription(pb.CreateSubscriptionRequest(
@@ -135,6 +141,20 @@ async def delete_subscription(request: Request, principal: Annotated[Principal, 
     await stub(request).DeleteSubscription(pb.DeleteSubscriptionRequest(
         subscription_id=subscription_id, agency_id=_agency_of(principal)), timeout=DEADLINE_SECONDS)
     return Response(status_code=204)
+
+
+@router.post("/subscriptions/{subscription_id}/reenable", response_model=SubscriptionOut,
+             summary="Agencies: re-enable one of their subscriptions disabled after a failure streak")
+async def reenable_subscription(request: Request, principal: Annotated[Principal, Depends(require_roles("agency"))],
+                                subscription_id: Annotated[str, Path(max_length=64)]) -> SubscriptionOut:
+    """Reset the failure streak and resume deliveries (pending ones are retried at once). Idempotent.
+
+    Events that happened while the subscription was disabled were not queued for it; read them from
+    the Kafka topic or the dossier API if the agency needs them."""
+    await _owned(request, principal, subscription_id)
+    reply = await stub(request).ReenableSubscription(pb.ReenableSubscriptionRequest(
+        subscription_id=subscription_id, agency_id=_agency_of(principal)), timeout=DEADLINE_SECONDS)
+    return _out(reply)
 
 
 @router.get("/subscriptions/{subscription_id}/deliveries", response_model=DeliveryPage,

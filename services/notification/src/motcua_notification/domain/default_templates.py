@@ -145,4 +145,11 @@ def default_templates() -> list[Template]:
             Template(code=code, channel="email", body=text, parameters=(), subject=_TITLES[code],
                      body_html=_html(paragraphs)),
         ]
+    # Channel replies (SendChannelReply): the gateway writes the whole text.
+    templates += [
+        Template(code="channel_reply", channel="zalo_cs", body="{{text}}", parameters=()),
+        Template(code="channel_reply", channel="sms", body="{{text}}", parameters=()),
+        # A zalo_cs template with a subject is sent as a request_user_info card (providers/zalo.py).
+        Template(code="zalo_request_user_info", channel="zalo_cs", subject="{{title}}", body="{{text}}", parameters=()),
+    ]
     return templates

@@ -6,8 +6,10 @@ at send time. The facts kept here (codes, labels, times) are not personal.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -39,6 +41,19 @@ BOOKING_EVENTS: dict[str, type[Message]] = {
     "motcua.scheduler.v1.booking_reminder_due": se.BookingReminderDue,
     "motcua.scheduler.v1.booking_no_show": se.BookingNoShow,
 }
+
+
+
+def _contract_event_types(topic: str) -> frozenset[str]:
+    """Every CloudEvents type the contracts' registry (topics.json) declares on `topic`."""
+    registry = json.loads(resources.files("motcua.events.v1").joinpath("topics.json").read_text(encoding="utf-8"))
+    return frozenset(e["type"] for t in registry["topics"] if t["name"] == topic for e in t["events"])
+
+
+#: Appointment events agencies may subscribe to by webhook (all of the scheduler's, not only those that notify).
+SCHEDULER_WEBHOOK_EVENTS = _contract_event_types("motcua.scheduler.events.v1") | frozenset(BOOKING_EVENTS)
+#: Every event type a webhook subscription may name.
+WEBHOOK_EVENTS = frozenset(DOSSIER_EVENTS) | SCHEDULER_WEBHOOK_EVENTS
 
 HELP_LABELS = {
     sched.HELP_TYPE_VNEID_LEVEL2: "tạo tài khoản định danh điện tử mức 2",

@@ -125,6 +125,13 @@ CATALOG: dict[str, TemplateKind] = {
                                              _p("message", 500, "Vui lòng mang bản chính CCCD khi đến nhận kết quả.",
                                                 sms_max=100)),
                      "Thông báo từ Bộ phận Một cửa"),
+        # Replies to a citizen who wrote on Zalo or by SMS (SendChannelReply): free text, one SMS segment.
+        TemplateKind("channel_reply", "", (*_COMMON, _p("text", 2000, "Hồ sơ đang được xử lý.", sms_max=160)),
+                     "Trả lời tin nhắn của công dân"),
+        # Zalo request_user_info card (SendChannelReply with a title): asks to share name, phone, address.
+        TemplateKind("zalo_request_user_info", "", (*_COMMON, _p("title", 100, "Chia sẻ thông tin để đăng ký hỗ trợ"),
+                                                    _p("text", 500, "Anh/chị vui lòng bấm Chia sẻ thông tin.")),
+                     "Đề nghị chia sẻ thông tin liên hệ"),
     )
 }
 

@@ -19,7 +19,10 @@ Failure modes (admin, JSON bodies):
     POST /_admin/failures    {"provider": "esms", "mode": "http_500"|"timeout"|"error", "seconds": 5, "count": 3,
                               "code": "103"}   provider = esms|speedsms|zalo_oa|zalo_zns|smtp
     POST /_admin/recipients  {"provider": "zalo_zns", "recipient": "+84912345678", "code": "-118"}
-    POST /_admin/hooks       {"provider": "esms", "action": "sigkill", "pid": 1234, "count": 1}
+                             (provider "smtp": refused at RCPT with that reply, e.g. "550"; provider
+                             "smtp_bounce": accepted, then bounced with a DSN of that status, e.g. "5.1.1",
+                             sent to MOTCUA_FAKES_BOUNCE_SMTP)
+    POST /_admin/hooks       {"provider": "esms", "action": "sigkill", "pid": 1234, "count": 1, "after": 0}
                              (kill a process right after the message is stored, before answering: a crash
                              between the provider call and the caller's commit)
     POST /_admin/zalo/expire-token   the current OA access token becomes invalid (-216 / -124)
@@ -85,6 +88,10 @@ class FakesSettings(BaseSettings):
     fakes_receipt_delay_seconds: float = 0.3
     fakes_gateway_url: str = "http://127.0.0.1:8080"
     fakes_max_messages: int = 200_000
+    #: "host:port" of the SMTP server receiving bounces (the notification service's bounce receiver): where the
+    #: fake, like a real MX, sends a delivery status notification for recipients set to bounce (provider
+    #: `smtp_bounce`, code = enhanced status, e.g. "5.1.1"). Empty: such recipients are simply accepted.
+    fakes_bounce_smtp: str = ""
     provider_callback_token: str = ""
     zalo: _Zalo = _Zalo()
 
@@ -127,6 +134,8 @@ class Hook:
     action: str
     pid: int
     remaining: int
+    #: Messages to let through before the hook fires (a crash in the middle of a batch).
+    after: int = 0
 
 
 class FakeState:
@@ -180,6 +189,9 @@ class FakeState:
     def run_hook(self, provider: str) -> None:
         hook = self.hooks.get(provider)
         if hook is None or hook.remaining <= 0:
+            return
+        if hook.after > 0:
+            hook.after -= 1
             return
         hook.remaining -= 1
         if hook.action == "sigkill":
@@ -324,6 +336,10 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
         body = await request.json()
         user_id = str((body.get("recipient") or {}).get("user_id", ""))
         text = str((body.get("message") or {}).get("text", ""))
+        card = ((body.get("message") or {}).get("attachment") or {}).get("payload") or {}
+        if card.get("template_type") == "request_user_info" and card.get("elements"):
+            first = card["elements"][0]
+            text = f"[request_user_info] {first.get('title', '')}\n{first.get('subtitle', '')}"
         if code := state.recipient_codes.get(("zalo_oa", user_id)):
             return JSONResponse({"error": int(code), "message": "rejected by the fake"})
         if not user_id or not text:
@@ -405,7 +421,7 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
     async def admin_hooks(request: Request) -> Response:
         body = await request.json()
         state.hooks[str(body["provider"])] = Hook(action=str(body.get("action", "sigkill")), pid=int(body["pid"]),
-                                                  remaining=int(body.get("count", 1)))
+                                                  remaining=int(body.get("count", 1)), after=int(body.get("after", 0)))
         return JSONResponse({"ok": True})
 
     async def admin_expire(_: Request) -> Response:
@@ -469,9 +485,62 @@ def _html_page(state: FakeState) -> str:
             "<p>JSON: <a href=\"/messages\">/messages</a>?channel=sms|zns|zalo_cs|email</p>" + "".join(sections) + "</body></html>")
 
 
+def dsn_message(*, reporting_mta: str, envelope_from: str, recipient: str, status: str, original: bytes) -> bytes:
+    """A delivery status notification (RFC 3464) as a mail server writes it when a message it accepted bounces."""
+    from email.message import Message
+    from email.mime.base import MIMEBase
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report["From"] = f"Mail Delivery System <MAILER-DAEMON@{reporting_mta}>"
+    report["To"] = envelope_from
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Auto-Submitted"] = "auto-replied"
+    report.attach(MIMEText(f"This is the mail system at host {reporting_mta}.\n\nYour message could not be "
+                           f"delivered to {recipient}.\n", "plain"))
+    action = "failed" if status.startswith("5.") else "delayed"
+    per_message, per_recipient, status_part = Message(), Message(), Message()
+    per_message["Reporting-MTA"] = f"dns; {reporting_mta}"
+    per_recipient["Final-Recipient"] = f"rfc822; {recipient}"
+    per_recipient["Action"] = action
+    per_recipient["Status"] = status
+    per_recipient["Diagnostic-Code"] = (f"smtp; {'550' if action == 'failed' else '451'} {status} <{recipient}>: "
+                                        "Recipient address rejected (fake)")
+    status_part["Content-Type"] = "message/delivery-status"
+    status_part.attach(per_message)  # the per-message block, then one block per recipient
+    status_part.attach(per_recipient)
+    report.attach(status_part)
+    headers = MIMEBase("text", "rfc822-headers")
+    headers.set_payload(original.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("utf-8", errors="replace"),
+                        "utf-8")
+    report.attach(headers)
+    return report.as_bytes()
+
+
 class _SmtpHandler:
-    def __init__(self, state: FakeState) -> None:
+    def __init__(self, state: FakeState, bounce_to: str = "") -> None:
         self.state = state
+        self.bounce_to = bounce_to
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _bounce_later(self, envelope_from: str, recipient: str, status: str, original: bytes) -> None:
+        async def send() -> None:
+            import aiosmtplib
+
+            await asyncio.sleep(0.1)
+            host, _, port = self.bounce_to.rpartition(":")
+            raw = dsn_message(reporting_mta="fake-smtp.motcua.local", envelope_from=envelope_from, recipient=recipient,
+                              status=status, original=original)
+            try:  # null reverse-path (MAIL FROM:<>): a bounce is never bounced
+                async with aiosmtplib.SMTP(hostname=host, port=int(port), timeout=5) as client:
+                    await client.sendmail("", [envelope_from], raw)
+            except Exception as exc:
+                log.warning("fake_bounce_not_sent", error=f"{type(exc).__name__}: {exc}")
+
+        task = asyncio.create_task(send())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if code := self.state.recipient_codes.get(("smtp", address)):
@@ -495,6 +564,10 @@ class _SmtpHandler:
                 html=html_part.get_content() if html_part is not None else "",
                 tracking_id=str(parsed.get("X-Motcua-Tracking-Id", ""))))
         self.state.run_hook("smtp")
+        for rcpt in envelope.rcpt_tos:
+            status = self.state.recipient_codes.get(("smtp_bounce", rcpt))
+            if status and self.bounce_to and envelope.mail_from:
+                self._bounce_later(envelope.mail_from, rcpt, status, envelope.content)
         return "250 Message accepted for delivery"
 
 
@@ -531,7 +604,8 @@ class FakeProviders:
             await asyncio.sleep(0.02)
         loop = asyncio.get_running_loop()
         self._smtp = await loop.create_server(
-            partial(SMTP, _SmtpHandler(self.state), hostname="fake-smtp.motcua.local", ident="Mot Cua fake SMTP"),
+            partial(SMTP, _SmtpHandler(self.state, self.settings.fakes_bounce_smtp), hostname="fake-smtp.motcua.local",
+                    ident="Mot Cua fake SMTP"),
             host=self.settings.fakes_host, port=self.settings.fakes_smtp_port)
         log.info("fakes_started", http=self.http_url, smtp=f"{self.settings.fakes_host}:{self.smtp_port}")
 

@@ -2,8 +2,10 @@
 
 SMTP replies classify the outcome: 2xx accepted; 4xx (and a refused or dropped
 connection before the message was handed over) retryable; 5xx permanent (e.g.
-550 mailbox unavailable). A connection lost after DATA was sent is ambiguous:
-SMTP has no idempotency key, so that message is not re-sent.
+550 mailbox unavailable; 550/551/553 at RCPT also suppress the address). A connection
+lost after DATA was sent is ambiguous: SMTP has no idempotency key, so that message is not
+re-sent. With `return_path_domain` set, the envelope sender is `bounce+<tracking id>@<domain>`
+(VERP): a bounce that arrives later names its delivery (see bounces.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
+from motcua_notification.domain.dsn import verp_address
 from motcua_notification.providers.base import Accepted, OutboundMessage, ProviderError
 
 
@@ -22,7 +25,7 @@ class SmtpClient:
     idempotent = False
 
     def __init__(self, *, host: str, port: int, sender: str, username: str = "", password: str = "", use_tls: bool = False,
-                 start_tls: bool | None = None, timeout: float = 10.0) -> None:
+                 start_tls: bool | None = None, timeout: float = 10.0, return_path_domain: str = "") -> None:
         self._host = host
         self._port = port
         self._sender = sender
@@ -31,6 +34,7 @@ class SmtpClient:
         self._use_tls = use_tls
         self._start_tls = start_tls
         self._timeout = timeout
+        self._return_path_domain = return_path_domain
 
     def build(self, message: OutboundMessage) -> EmailMessage:
         email = EmailMessage()
@@ -48,7 +52,9 @@ class SmtpClient:
     async def send(self, message: OutboundMessage) -> Accepted:
         email = self.build(message)
         try:
-            await aiosmtplib.send(email, hostname=self._host, port=self._port, username=self._username,
+            # VERP: the envelope sender names the delivery, so its bounce comes back to the bounce receiver matched.
+            sender = verp_address(message.tracking_id, self._return_path_domain) if self._return_path_domain else None
+            await aiosmtplib.send(email, sender=sender, hostname=self._host, port=self._port, username=self._username,
                                   password=self._password, use_tls=self._use_tls, start_tls=self._start_tls,
                                   timeout=self._timeout)
         except aiosmtplib.SMTPRecipientsRefused as exc:

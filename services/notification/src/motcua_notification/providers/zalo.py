@@ -6,6 +6,9 @@ Customer-service (tư vấn) message, allowed in the reply window after the citi
 
     POST {oa_base}/v3.0/oa/message/cs          header access_token: <OA access token>
     {"recipient": {"user_id": "..."}, "message": {"text": "..."}}
+    or, to ask the citizen to share name/phone/address (answered by the webhook event user_submit_info):
+    {"recipient": {...}, "message": {"attachment": {"type": "template", "payload": {
+        "template_type": "request_user_info", "elements": [{"title", "subtitle", "image_url"}]}}}}
     -> {"error": 0, "message": "Success", "data": {"message_id": "...", "user_id": "..."}}
 
 ZNS template message by phone number:
@@ -46,6 +49,8 @@ from motcua_notification.providers.base import (
 )
 
 TOKEN_ERRORS = {-216, -124}
+#: Banner of the request_user_info card (Zalo requires an image URL).
+REQUEST_INFO_IMAGE = "https://dichvucong.gov.vn/p/home/images/logo.png"
 RETRYABLE = {-32: "rate limit exceeded", -100: "unknown error, try again later"}
 # OA API errors that mean: this citizen cannot get a customer-service message now.
 CS_PERMANENT = {-201: "invalid parameters", -204: "OA deleted", -205: "OA does not exist", -211: "out of quota",
@@ -156,8 +161,15 @@ class ZaloCsClient(_ZaloApi):
     permanent = CS_PERMANENT
 
     async def send(self, message: OutboundMessage) -> Accepted:
-        data = await self._call("/v3.0/oa/message/cs",
-                                {"recipient": {"user_id": message.recipient}, "message": {"text": message.body}})
+        if message.subject:
+            # A customer-service message with a subject is a request_user_info card (template
+            # zalo_request_user_info): the citizen taps it to share name, phone and address.
+            content: dict[str, Any] = {"attachment": {"type": "template", "payload": {
+                "template_type": "request_user_info",
+                "elements": [{"title": message.subject, "subtitle": message.body, "image_url": REQUEST_INFO_IMAGE}]}}}
+        else:
+            content = {"text": message.body}
+        data = await self._call("/v3.0/oa/message/cs", {"recipient": {"user_id": message.recipient}, "message": content})
         return Accepted(provider_message_id=str(data.get("message_id", "")))
 
 

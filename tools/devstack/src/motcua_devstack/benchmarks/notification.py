@@ -17,10 +17,11 @@ import asyncio
 import os
 import time
 import uuid
+from functools import partial
 
 import asyncpg
 
-from motcua_devstack.bench import BenchContext, BenchResult, summarize
+from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, summarize
 from motcua_notification.fakes.server import FakeProviders, FakesSettings, Sent
 from motcua_notification.testing import (
     DOSSIER_RECEIVED,
@@ -41,10 +42,13 @@ from motcua_platform.outbox import OutboxEvent, OutboxRelay, enqueue
 NAME = "notification"
 ORDER = 40
 CONTACTS = 2_000
-THROUGHPUT_EVENTS = 3_000
+#: Sizes can be lowered for a quick run: MOTCUA_BENCH_NOTIFICATION_EVENTS=600 MOTCUA_BENCH_NOTIFICATION_SECONDS=3.
+THROUGHPUT_EVENTS = int(os.environ.get("MOTCUA_BENCH_NOTIFICATION_EVENTS", "3000"))
 THROUGHPUT_BATCH = 100
 STEADY_RATES = (200, 50)
-STEADY_SECONDS = 10
+STEADY_SECONDS = int(os.environ.get("MOTCUA_BENCH_NOTIFICATION_SECONDS", "10"))
+#: The notification child's log (warnings and errors) goes here when set.
+CHILD_LOG = os.environ.get("MOTCUA_BENCH_NOTIFICATION_LOG") or None
 
 
 def _event(topic: str, code: str, ref: str) -> OutboxEvent:
@@ -77,7 +81,8 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     settings = settings_for_test(postgres_url=stack.database_url, kafka_bootstrap=stack.bootstrap,
                                  idempotence=stack.idempotence, fakes=fakes, contacts_address=contacts.address, suffix=suffix,
                                  database_pool_size=20, worker_concurrency=128, worker_batch_size=500,
-                                 worker_poll_interval_seconds=1.0, outbox_poll_interval_seconds=1.0, log_level="WARNING")
+                                 worker_poll_interval_seconds=1.0, outbox_poll_interval_seconds=1.0, log_level="WARNING",
+                                 provider_timeout_seconds=10.0)  # the production default: the fake is slow, not failing
     topic = settings.dossier_topic
     await ensure_topics(stack.bootstrap, [TopicSpec(topic, 6), TopicSpec(settings.scheduler_topic, 6)])
     await apply_migrations(stack.database_url, schema=dossier_schema, tracks=[platform_track()])
@@ -87,14 +92,19 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                         idempotence=stack.idempotence, topics=[TopicSpec(topic, 6)])
     relay_task = asyncio.create_task(relay.run())
     env = {**os.environ, **env_of(settings), "MOTCUA_TEST_SCHEMA": notification_schema}
-    child = await asyncio.to_thread(spawn_child, env)
+    child = await asyncio.to_thread(partial(spawn_child, env, log_path=CHILD_LOG))
     results: list[BenchResult] = []
     try:
         # Warm up: the consumer joins its group, the relays take leadership, connections open.
         await _write(pool, [_event(topic, f"WARM-{suffix}-{i}", refs[i]) for i in range(20)])
         await _wait(lambda: len(arrivals) >= 20, 60, "warm-up messages")
 
+        # CPU per message says what the path costs even when the shared machine distorts messages/s.
+        meter = ProcessMeter(stack, names=())
+        meter.pids["notification"] = child.pid
+
         # 1. Throughput: a backlog committed as fast as possible.
+        cpu_before = meter.snapshot()
         before = len(arrivals)
         started = time.time()
         codes = [f"T{suffix}-{i:06d}" for i in range(THROUGHPUT_EVENTS)]
@@ -105,12 +115,16 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         await _wait(lambda: len(arrivals) >= before + THROUGHPUT_EVENTS, 300, "throughput messages")
         last = max(arrivals[c] for c in codes)
         elapsed = last - started
+        cpu_after = meter.snapshot()
+        cpu_ms = {name: round((cpu_after[name] - cpu_before.get(name, 0.0)) * 1000 / THROUGHPUT_EVENTS, 2)
+                  for name in cpu_after}
         results.append(BenchResult(
             name="notification: events->messages throughput", requests=THROUGHPUT_EVENTS, errors=0,
             seconds=round(elapsed, 2), p50_ms=float("nan"), p95_ms=float("nan"), p99_ms=float("nan"),
             per_second=round(THROUGHPUT_EVENTS / elapsed, 1),
             extra={"events_committed_per_s": round(THROUGHPUT_EVENTS / written, 1), "route": "ZNS (fake)",
-                   "duplicates_at_provider": len(fakes.state.messages) - len(arrivals)},
+                   "duplicates_at_provider": len(fakes.state.messages) - len(arrivals),
+                   "cpu_ms_per_message": cpu_ms, "load_avg_1m": round(os.getloadavg()[0], 1)},
         ))
 
         # 2. Lag at a steady rate (the one asked for, and a lower one): one event per transaction,
@@ -130,7 +144,8 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             lags = [arrivals[c] - t for c, t in committed.items() if c in arrivals]
             results.append(summarize(f"notification: commit->provider call lag @ {rate} ev/s", lags,
                                      len(committed) - len(lags), time.perf_counter() - began, rate=rate,
-                                     route="ZNS (fake)"))
+                                     route="ZNS (fake)", load_avg_1m=round(os.getloadavg()[0], 1),
+                                     stages_p50_ms=await _stages(pool, notification_schema, committed, arrivals)))
     finally:
         child.terminate()
         await asyncio.to_thread(child.wait, 30)
@@ -143,6 +158,24 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         await contacts.stop()
         await fakes.stop()
     return results
+
+
+async def _stages(pool: asyncpg.Pool, schema: str, committed: dict[str, float], arrivals: dict[str, float]
+                  ) -> dict[str, float]:
+    """Where the lag goes (p50, ms): commit -> consumed (notification row), -> planned (delivery row), -> provider."""
+    rows = await pool.fetch(
+        f"""SELECT n.dossier_code, extract(epoch FROM n.created_at) AS consumed, extract(epoch FROM d.created_at) AS planned
+            FROM {schema}.notifications n JOIN {schema}.deliveries d ON d.notification_id = n.id
+            WHERE n.dossier_code = ANY($1::text[])""", list(committed))
+    spans: dict[str, list[float]] = {"to_consumer": [], "to_planned": [], "to_provider": []}
+    for r in rows:
+        code = r["dossier_code"]
+        if code not in arrivals:
+            continue
+        spans["to_consumer"].append(float(r["consumed"]) - committed[code])
+        spans["to_planned"].append(float(r["planned"]) - float(r["consumed"]))
+        spans["to_provider"].append(arrivals[code] - float(r["planned"]))
+    return {name: round(sorted(v)[len(v) // 2] * 1000, 1) for name, v in spans.items() if v}
 
 
 async def _wait(done: object, timeout: float, what: str) -> None:
