@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from motcua.common.v1 import common_pb2 as _common_pb2
+from motcua.common.v1 import subject_data_pb2 as _subject_data_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -119,7 +120,7 @@ class StatusChange(_message.Message):
     def __init__(self, from_status: _Optional[_Union[DossierStatus, str]] = ..., to_status: _Optional[_Union[DossierStatus, str]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., reason: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., label_vi: _Optional[str] = ...) -> None: ...
 
 class Dossier(_message.Message):
-    __slots__ = ("code", "public_token", "version", "procedure_code", "procedure_version", "procedure_name", "agency_code", "agency_name", "status", "status_code", "status_label_vi", "received_at", "due_at", "due_label_vi", "history", "linked_codes", "parent_code", "applicant", "documents", "channel", "assisted_by", "result_delivery", "consent", "contact_ref", "processing_working_days", "collect_at", "updated_at", "due_basis")
+    __slots__ = ("code", "public_token", "version", "procedure_code", "procedure_version", "procedure_name", "agency_code", "agency_name", "status", "status_code", "status_label_vi", "received_at", "due_at", "due_label_vi", "history", "linked_codes", "parent_code", "applicant", "documents", "channel", "assisted_by", "result_delivery", "consent", "contact_ref", "processing_working_days", "collect_at", "updated_at", "due_basis", "next_statuses")
     CODE_FIELD_NUMBER: _ClassVar[int]
     PUBLIC_TOKEN_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -148,6 +149,7 @@ class Dossier(_message.Message):
     COLLECT_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_BASIS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_STATUSES_FIELD_NUMBER: _ClassVar[int]
     code: str
     public_token: str
     version: int
@@ -176,7 +178,8 @@ class Dossier(_message.Message):
     collect_at: str
     updated_at: _timestamp_pb2.Timestamp
     due_basis: DueDateBasis
-    def __init__(self, code: _Optional[str] = ..., public_token: _Optional[str] = ..., version: _Optional[int] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., procedure_name: _Optional[str] = ..., agency_code: _Optional[str] = ..., agency_name: _Optional[str] = ..., status: _Optional[_Union[DossierStatus, str]] = ..., status_code: _Optional[int] = ..., status_label_vi: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_label_vi: _Optional[str] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., linked_codes: _Optional[_Iterable[str]] = ..., parent_code: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., contact_ref: _Optional[str] = ..., processing_working_days: _Optional[int] = ..., collect_at: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_basis: _Optional[_Union[DueDateBasis, _Mapping]] = ...) -> None: ...
+    next_statuses: _containers.RepeatedScalarFieldContainer[DossierStatus]
+    def __init__(self, code: _Optional[str] = ..., public_token: _Optional[str] = ..., version: _Optional[int] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., procedure_name: _Optional[str] = ..., agency_code: _Optional[str] = ..., agency_name: _Optional[str] = ..., status: _Optional[_Union[DossierStatus, str]] = ..., status_code: _Optional[int] = ..., status_label_vi: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_label_vi: _Optional[str] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., linked_codes: _Optional[_Iterable[str]] = ..., parent_code: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., contact_ref: _Optional[str] = ..., processing_working_days: _Optional[int] = ..., collect_at: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_basis: _Optional[_Union[DueDateBasis, _Mapping]] = ..., next_statuses: _Optional[_Iterable[_Union[DossierStatus, str]]] = ...) -> None: ...
 
 class DueDateBasis(_message.Message):
     __slots__ = ("received_at", "counted_from", "working_days", "skipped_days", "paused_working_minutes")
@@ -457,3 +460,39 @@ class ResolveContactRequest(_message.Message):
     CONTACT_REF_FIELD_NUMBER: _ClassVar[int]
     contact_ref: str
     def __init__(self, contact_ref: _Optional[str] = ...) -> None: ...
+
+class GetDossierFiguresRequest(_message.Message):
+    __slots__ = ("from_date", "to_date", "agency_code")
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    from_date: _common_pb2.LocalDate
+    to_date: _common_pb2.LocalDate
+    agency_code: str
+    def __init__(self, from_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., to_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., agency_code: _Optional[str] = ...) -> None: ...
+
+class ChannelCount(_message.Message):
+    __slots__ = ("channel", "count")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    channel: _common_pb2.Channel
+    count: int
+    def __init__(self, channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class DossierFigures(_message.Message):
+    __slots__ = ("received", "online", "self_service", "by_channel", "resolved", "resolved_on_time", "overdue_now")
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    ONLINE_FIELD_NUMBER: _ClassVar[int]
+    SELF_SERVICE_FIELD_NUMBER: _ClassVar[int]
+    BY_CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_NOW_FIELD_NUMBER: _ClassVar[int]
+    received: int
+    online: int
+    self_service: int
+    by_channel: _containers.RepeatedCompositeFieldContainer[ChannelCount]
+    resolved: int
+    resolved_on_time: int
+    overdue_now: int
+    def __init__(self, received: _Optional[int] = ..., online: _Optional[int] = ..., self_service: _Optional[int] = ..., by_channel: _Optional[_Iterable[_Union[ChannelCount, _Mapping]]] = ..., resolved: _Optional[int] = ..., resolved_on_time: _Optional[int] = ..., overdue_now: _Optional[int] = ...) -> None: ...

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from motcua.common.v1 import common_pb2 as motcua_dot_common_dot_v1_dot_common__pb2
+from motcua.common.v1 import subject_data_pb2 as motcua_dot_common_dot_v1_dot_subject__data__pb2
 from motcua.dossier.v1 import dossier_service_pb2 as motcua_dot_dossier_dot_v1_dot_dossier__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -91,6 +92,21 @@ class DossierServiceStub:
                 '/motcua.dossier.v1.DossierService/ResolveContact',
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactRequest.SerializeToString,
                 response_deserializer=motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.FromString,
+                _registered_method=True)
+        self.GetFigures = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/GetFigures',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierFiguresRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DossierFigures.FromString,
+                _registered_method=True)
+        self.ExportSubjectData = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/ExportSubjectData',
+                request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
+                response_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.FromString,
+                _registered_method=True)
+        self.EraseSubjectData = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/EraseSubjectData',
+                request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.SerializeToString,
+                response_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.FromString,
                 _registered_method=True)
 
 
@@ -189,6 +205,33 @@ class DossierServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFigures(self, request, context):
+        """Returns the figures a ward reports upward over a range of receipt days:
+        dossiers received per channel, the online share, the on-time rate of the
+        dossiers resolved in the range and the number now past due. Computed by
+        SQL aggregates; carries no personal data.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportSubjectData(self, request, context):
+        """Data-subject rights (docs/data-subject-rights.md): returns every record
+        this service holds about the subject, as JSON. Operators only, through
+        the gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseSubjectData(self, request, context):
+        """Anonymises or deletes what this service holds about the subject, keeping
+        only what the law requires. Idempotent on request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DossierServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -241,6 +284,21 @@ def add_DossierServiceServicer_to_server(servicer, server):
                     servicer.ResolveContact,
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactRequest.FromString,
                     response_serializer=motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.SerializeToString,
+            ),
+            'GetFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFigures,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierFiguresRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DossierFigures.SerializeToString,
+            ),
+            'ExportSubjectData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportSubjectData,
+                    request_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.FromString,
+                    response_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.SerializeToString,
+            ),
+            'EraseSubjectData': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseSubjectData,
+                    request_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.FromString,
+                    response_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -520,6 +578,87 @@ class DossierService:
             '/motcua.dossier.v1.DossierService/ResolveContact',
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactRequest.SerializeToString,
             motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/GetFigures',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierFiguresRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DossierFigures.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportSubjectData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/ExportSubjectData',
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseSubjectData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/EraseSubjectData',
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.SerializeToString,
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,6 +2,7 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from motcua.common.v1 import common_pb2 as _common_pb2
+from motcua.common.v1 import subject_data_pb2 as _subject_data_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -619,3 +620,47 @@ class ListResourcesResponse(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[Resource]
     def __init__(self, items: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ...) -> None: ...
+
+class GetBookingFiguresRequest(_message.Message):
+    __slots__ = ("from_date", "to_date")
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    from_date: _common_pb2.LocalDate
+    to_date: _common_pb2.LocalDate
+    def __init__(self, from_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., to_date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ...) -> None: ...
+
+class ModelFigures(_message.Message):
+    __slots__ = ("model", "booked", "completed", "no_show", "cancelled")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    NO_SHOW_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    model: ServiceModel
+    booked: int
+    completed: int
+    no_show: int
+    cancelled: int
+    def __init__(self, model: _Optional[_Union[ServiceModel, str]] = ..., booked: _Optional[int] = ..., completed: _Optional[int] = ..., no_show: _Optional[int] = ..., cancelled: _Optional[int] = ...) -> None: ...
+
+class BookingChannelFigures(_message.Message):
+    __slots__ = ("channel", "booked", "completed")
+    CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    BOOKED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    channel: _common_pb2.Channel
+    booked: int
+    completed: int
+    def __init__(self, channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., booked: _Optional[int] = ..., completed: _Optional[int] = ...) -> None: ...
+
+class BookingFigures(_message.Message):
+    __slots__ = ("by_model", "by_channel", "people_helped", "dossiers_submitted")
+    BY_MODEL_FIELD_NUMBER: _ClassVar[int]
+    BY_CHANNEL_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_HELPED_FIELD_NUMBER: _ClassVar[int]
+    DOSSIERS_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    by_model: _containers.RepeatedCompositeFieldContainer[ModelFigures]
+    by_channel: _containers.RepeatedCompositeFieldContainer[BookingChannelFigures]
+    people_helped: int
+    dossiers_submitted: int
+    def __init__(self, by_model: _Optional[_Iterable[_Union[ModelFigures, _Mapping]]] = ..., by_channel: _Optional[_Iterable[_Union[BookingChannelFigures, _Mapping]]] = ..., people_helped: _Optional[int] = ..., dossiers_submitted: _Optional[int] = ...) -> None: ...

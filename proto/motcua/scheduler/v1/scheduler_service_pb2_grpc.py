@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from motcua.common.v1 import common_pb2 as motcua_dot_common_dot_v1_dot_common__pb2
+from motcua.common.v1 import subject_data_pb2 as motcua_dot_common_dot_v1_dot_subject__data__pb2
 from motcua.scheduler.v1 import scheduler_service_pb2 as motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -133,6 +134,21 @@ class SchedulerServiceStub:
                 '/motcua.scheduler.v1.SchedulerService/ListResources',
                 request_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesRequest.SerializeToString,
                 response_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesResponse.FromString,
+                _registered_method=True)
+        self.GetFigures = channel.unary_unary(
+                '/motcua.scheduler.v1.SchedulerService/GetFigures',
+                request_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.GetBookingFiguresRequest.SerializeToString,
+                response_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.BookingFigures.FromString,
+                _registered_method=True)
+        self.ExportSubjectData = channel.unary_unary(
+                '/motcua.scheduler.v1.SchedulerService/ExportSubjectData',
+                request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
+                response_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.FromString,
+                _registered_method=True)
+        self.EraseSubjectData = channel.unary_unary(
+                '/motcua.scheduler.v1.SchedulerService/EraseSubjectData',
+                request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.SerializeToString,
+                response_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.FromString,
                 _registered_method=True)
 
 
@@ -290,6 +306,32 @@ class SchedulerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetFigures(self, request, context):
+        """Returns the figures a ward reports upward over a range of days: people
+        booked and helped per model of assistance and per booking channel.
+        Computed by SQL aggregates; carries no personal data.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportSubjectData(self, request, context):
+        """Data-subject rights (docs/data-subject-rights.md): returns every record
+        this service holds about the subject, as JSON. Operators only, through
+        the gateway.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EraseSubjectData(self, request, context):
+        """Anonymises or deletes what this service holds about the subject, keeping
+        only what the law requires. Idempotent on request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -387,6 +429,21 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.ListResources,
                     request_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesRequest.FromString,
                     response_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesResponse.SerializeToString,
+            ),
+            'GetFigures': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetFigures,
+                    request_deserializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.GetBookingFiguresRequest.FromString,
+                    response_serializer=motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.BookingFigures.SerializeToString,
+            ),
+            'ExportSubjectData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportSubjectData,
+                    request_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.FromString,
+                    response_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.SerializeToString,
+            ),
+            'EraseSubjectData': grpc.unary_unary_rpc_method_handler(
+                    servicer.EraseSubjectData,
+                    request_deserializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.FromString,
+                    response_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -906,6 +963,87 @@ class SchedulerService:
             '/motcua.scheduler.v1.SchedulerService/ListResources',
             motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesRequest.SerializeToString,
             motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.ListResourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetFigures(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.scheduler.v1.SchedulerService/GetFigures',
+            motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.GetBookingFiguresRequest.SerializeToString,
+            motcua_dot_scheduler_dot_v1_dot_scheduler__service__pb2.BookingFigures.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportSubjectData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.scheduler.v1.SchedulerService/ExportSubjectData',
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseSubjectData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.scheduler.v1.SchedulerService/EraseSubjectData',
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataRequest.SerializeToString,
+            motcua_dot_common_dot_v1_dot_subject__data__pb2.EraseSubjectDataResponse.FromString,
             options,
             channel_credentials,
             insecure,

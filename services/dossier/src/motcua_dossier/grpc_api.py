@@ -28,6 +28,7 @@ from motcua_dossier.domain.model import (
 )
 from motcua_dossier.events import ROLE_TO_PB, ts
 from motcua_dossier.service import DossierService
+from motcua_dossier.subject_data import SubjectDataRpcs
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DossierService"].full_name
 ROLE_NAMES = {v: k for k, v in ROLE_TO_PB.items()}
@@ -193,7 +194,7 @@ def dossier_to_pb(d: Dossier, *, with_token: bool = True) -> pb.Dossier:
         consent=common_pb2.Consent(purpose=d.consent.purpose, given_at=_timestamp(d.consent.given_at),
                                    text_version=d.consent.text_version),
         contact_ref=d.contact_ref, processing_working_days=d.processing_working_days, collect_at=d.collect_at,
-        updated_at=_timestamp(d.updated_at),
+        updated_at=_timestamp(d.updated_at), next_statuses=[int(t) for t in lifecycle.allowed_from(d.status)],
     )
     if d.due_basis:
         b = d.due_basis
@@ -220,7 +221,7 @@ def _code(raw: str) -> str:
     return str(codes.parse_code(raw))
 
 
-class DossierServicer(pb_grpc.DossierServiceServicer):
+class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
     def __init__(self, service: DossierService) -> None:
         self.service = service
 
@@ -336,3 +337,27 @@ class DossierServicer(pb_grpc.DossierServiceServicer):
         a = await self.service.resolve_contact(contact_ref=ref)
         return common_pb2.ContactDetails(contact_ref=ref, full_name=a.full_name, phone=a.phone, email=a.email,
                                          zalo_user_id=a.zalo_user_id)
+
+    async def GetFigures(self, request: pb.GetDossierFiguresRequest, context: grpc.aio.ServicerContext
+                         ) -> pb.DossierFigures:
+        first = _range_day(request.from_date, "from_date")
+        last = _range_day(request.to_date, "to_date")
+        if last < first or (last - first).days > MAX_FIGURES_DAYS:
+            raise errors.invalid("to_date", f"range must be 0..{MAX_FIGURES_DAYS} days",
+                                 f"Khoảng thời gian không hợp lệ (tối đa {MAX_FIGURES_DAYS + 1} ngày).")
+        f = await self.service.figures(from_day=first, to_day=last,
+                                       agency_code=_text(request.agency_code, "agency_code", required=False, limit=20))
+        return pb.DossierFigures(
+            received=f.received, online=f.online, self_service=f.self_service,
+            by_channel=[pb.ChannelCount(channel=int(c), count=n) for c, n in f.by_channel],
+            resolved=f.resolved, resolved_on_time=f.resolved_on_time, overdue_now=f.overdue_now)
+
+
+MAX_FIGURES_DAYS = 366
+
+
+def _range_day(value: common_pb2.LocalDate, field: str) -> date:
+    try:
+        return date(value.year, value.month, value.day)
+    except ValueError:
+        raise errors.invalid(field, "required date", "Ngày không hợp lệ.") from None

@@ -381,3 +381,53 @@ async def add_override(conn: asyncpg.Connection | asyncpg.Pool, override: Overri
         """,
         override.day, override.agency_code, override.kind, override.reason, decision_ref,
     )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Aggregates for a ward's report; no personal data."""
+
+    received: int
+    online: int
+    self_service: int
+    by_channel: list[tuple[Channel, int]]
+    resolved: int
+    resolved_on_time: int
+    overdue_now: int
+
+
+async def figures(conn: asyncpg.Connection | asyncpg.Pool, *, start: datetime, end: datetime, agency_code: str,
+                  now: datetime) -> Figures:
+    """Count dossiers received in [start, end), those first ready in it (on time or not), and those past due at `now`.
+
+    One statement: every figure comes from the same snapshot.
+    """
+    row = await conn.fetchrow(
+        """
+        WITH received AS (
+            SELECT channel, count(*) AS n FROM dossiers
+            WHERE received_at >= $1 AND received_at < $2 AND ($3 = '' OR agency_code = $3)
+            GROUP BY channel
+        ), ready AS (
+            -- PROCESSED is entered at most once (it only leads to RESULT_RETURNED).
+            SELECT DISTINCT ON (d.id) d.due_at, h.at AS ready_at
+            FROM status_history h JOIN dossiers d ON d.id = h.dossier_id
+            WHERE h.to_status = 9 AND h.at >= $1 AND h.at < $2 AND ($3 = '' OR d.agency_code = $3)
+            ORDER BY d.id, h.at
+        )
+        SELECT
+            (SELECT coalesce(sum(n), 0) FROM received) AS received,
+            (SELECT coalesce(sum(n), 0) FROM received WHERE channel <> 8) AS online,
+            (SELECT coalesce(sum(n), 0) FROM received WHERE channel IN (1, 2, 3)) AS self_service,
+            (SELECT coalesce(jsonb_agg(jsonb_build_array(channel, n) ORDER BY n DESC, channel), '[]'::jsonb)
+               FROM received) AS by_channel,
+            (SELECT count(*) FROM ready) AS resolved,
+            (SELECT count(*) FROM ready WHERE due_at IS NOT NULL AND ready_at <= due_at) AS resolved_on_time,
+            (SELECT count(*) FROM dossiers WHERE status IN (2, 4) AND due_at < $4
+                                             AND ($3 = '' OR agency_code = $3)) AS overdue_now
+        """,
+        start, end, agency_code, now,
+    )
+    by_channel = [(Channel(c), int(n)) for c, n in json.loads(row["by_channel"])]
+    return Figures(int(row["received"]), int(row["online"]), int(row["self_service"]), by_channel, int(row["resolved"]),
+                   int(row["resolved_on_time"]), int(row["overdue_now"]))

@@ -9,7 +9,7 @@ import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
@@ -261,6 +261,13 @@ class DossierService:
                    page: int, page_size: int) -> tuple[list[DossierSummary], int]:
         return await repo.list_dossiers(self.pool, statuses=statuses, agency_code=agency_code, due_before=due_before,
                                         procedure_code=procedure_code, limit=page_size, offset=(page - 1) * page_size)
+
+    async def figures(self, *, from_day: date, to_day: date, agency_code: str = "") -> repo.Figures:
+        """Ward figures over the local days [from_day, to_day]; `overdue_now` is taken at this instant."""
+        start = datetime(from_day.year, from_day.month, from_day.day, tzinfo=VIETNAM)
+        after = to_day + timedelta(days=1)
+        end = datetime(after.year, after.month, after.day, tzinfo=VIETNAM)
+        return await repo.figures(self.pool, start=start, end=end, agency_code=agency_code, now=_now())
 
     async def resolve_contact(self, *, contact_ref: str) -> Applicant:
         found = await repo.resolve_contact(self.pool, contact_ref)

@@ -17,6 +17,7 @@ from motcua_scheduler.convert import (
     KIND_FROM_PB,
     LOCATION_FROM_PB,
     MODEL_FROM_PB,
+    MODEL_TO_PB,
     OUTCOME_FROM_PB,
     STATUS_TO_PB,
     actor_from_pb,
@@ -31,6 +32,7 @@ from motcua_scheduler.convert import (
 from motcua_scheduler.domain import errors
 from motcua_scheduler.domain import model as m
 from motcua_scheduler.service import CitizenInput, Page, SchedulerService, SlotRef, page_of
+from motcua_scheduler.subject_data import SubjectDataRpcs
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["SchedulerService"].full_name
 
@@ -116,7 +118,7 @@ def _is_officer(actor: m.Actor | None) -> bool:
     return actor is not None and actor.role in ("officer", "system")
 
 
-class SchedulerServicer(pb_grpc.SchedulerServiceServicer):
+class SchedulerServicer(SubjectDataRpcs, pb_grpc.SchedulerServiceServicer):
     def __init__(self, service: SchedulerService) -> None:
         self.service = service
 
@@ -285,3 +287,15 @@ class SchedulerServicer(pb_grpc.SchedulerServiceServicer):
         resources = await self.service.list_resources(kind=KIND_FROM_PB.get(request.kind), ward=request.ward_code,
                                                       help_type=_help(request.help_type))
         return pb.ListResourcesResponse(items=[resource_to_pb(r) for r in resources])
+
+    async def GetFigures(self, request: pb.GetBookingFiguresRequest,
+                         context: grpc.aio.ServicerContext) -> pb.BookingFigures:
+        first, last = _date(request.from_date), _date(request.to_date)
+        if first is None or last is None:
+            raise errors.date_range_invalid(367)
+        f = await self.service.figures(first=first, last=last)
+        return pb.BookingFigures(
+            by_model=[pb.ModelFigures(model=MODEL_TO_PB[c.model], booked=c.booked, completed=c.completed,
+                                      no_show=c.no_show, cancelled=c.cancelled) for c in f.by_model],
+            by_channel=[pb.BookingChannelFigures(channel=CHANNEL_TO_PB[c], booked=b, completed=d) for c, b, d in f.by_channel],
+            people_helped=f.people_helped, dossiers_submitted=f.dossiers_submitted)

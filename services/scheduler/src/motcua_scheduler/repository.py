@@ -8,6 +8,7 @@ latest row version, so two transactions can never both take the last place.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -966,3 +967,64 @@ async def prune_idempotency_keys(conn: asyncpg.Connection, *, before: datetime, 
 
 async def token_secret(conn: asyncpg.Connection) -> str:
     return await conn.fetchval("SELECT value FROM service_secret WHERE name = 'booking_token'")
+
+
+# -- figures -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelCount:
+    model: m.Model
+    booked: int
+    completed: int
+    no_show: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Aggregates for a ward's report; no personal data."""
+
+    by_model: list[ModelCount]
+    by_channel: list[tuple[m.Channel, int, int]]  # channel, booked, completed
+    people_helped: int
+    dossiers_submitted: int
+
+
+_HOLDING = "('requested', 'confirmed', 'completed', 'no_show')"
+
+
+async def figures(conn: asyncpg.Connection, *, first: datetime, last: datetime) -> Figures:
+    """Count bookings whose slot starts in [first, last) per model and per channel, in one statement (one snapshot)."""
+    row = await conn.fetchrow(
+        f"""
+        WITH b AS (
+            SELECT s.model, b.channel, b.status, b.citizen_key, b.dossier_codes
+            FROM booking b JOIN slot s ON s.id = b.slot_id
+            WHERE s.starts_at >= $1 AND s.starts_at < $2
+        ), per_model AS (
+            SELECT model, count(*) FILTER (WHERE status IN {_HOLDING}) AS booked,
+                   count(*) FILTER (WHERE status = 'completed') AS completed,
+                   count(*) FILTER (WHERE status = 'no_show') AS no_show,
+                   count(*) FILTER (WHERE status IN ('cancelled', 'rejected')) AS cancelled
+            FROM b GROUP BY model
+        ), per_channel AS (
+            SELECT channel, count(*) FILTER (WHERE status IN {_HOLDING}) AS booked,
+                   count(*) FILTER (WHERE status = 'completed') AS completed
+            FROM b GROUP BY channel
+        )
+        SELECT
+            (SELECT coalesce(jsonb_agg(jsonb_build_array(model, booked, completed, no_show, cancelled)), '[]'::jsonb)
+               FROM per_model) AS by_model,
+            (SELECT coalesce(jsonb_agg(jsonb_build_array(channel, booked, completed)
+                                       ORDER BY completed DESC, booked DESC, channel), '[]'::jsonb)
+               FROM per_channel WHERE booked > 0) AS by_channel,
+            (SELECT count(DISTINCT citizen_key) FROM b WHERE status = 'completed') AS people_helped,
+            (SELECT coalesce(sum(cardinality(dossier_codes)), 0) FROM b WHERE status = 'completed') AS dossiers
+        """,
+        first, last,
+    )
+    counted = {m.Model(r[0]): ModelCount(m.Model(r[0]), *map(int, r[1:])) for r in json.loads(row["by_model"])}
+    by_model = [counted.get(model, ModelCount(model, 0, 0, 0, 0)) for model in m.Model]
+    by_channel = [(m.Channel(c), int(b), int(d)) for c, b, d in json.loads(row["by_channel"])]
+    return Figures(by_model, by_channel, int(row["people_helped"]), int(row["dossiers"]))

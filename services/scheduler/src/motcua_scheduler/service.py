@@ -125,6 +125,9 @@ def page_of(page: int, size: int) -> Page:
     return Page(max(1, min(page or 1, 10_000)), max(1, min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)))
 
 
+FIGURES_MAX_DAYS = 366
+
+
 class SchedulerService:
     """The scheduler's use cases over a pool whose search_path starts with the service schema."""
 
@@ -285,6 +288,13 @@ class SchedulerService:
         for b in bookings:
             by_slot.setdefault(b.slot.id, []).append(b)
         return [(s, by_slot.get(s.id, [])) for s in slots]
+
+    async def figures(self, *, first: date, last: date) -> repo.Figures:
+        """Ward figures over the slots of the local days [first, last]."""
+        if last < first or (last - first).days > FIGURES_MAX_DAYS:
+            raise errors.date_range_invalid(FIGURES_MAX_DAYS + 1)
+        async with self.pool.acquire() as conn:
+            return await repo.figures(conn, first=at_local(first, "00:00"), last=at_local(last + timedelta(days=1), "00:00"))
 
     async def resolve_contact(self, contact_ref: str) -> m.Booking:
         """The booking behind an event's contact_ref (for the notification service only)."""
