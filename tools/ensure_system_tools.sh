@@ -3,7 +3,8 @@
 #
 # Today: Debian's `docker-compose` (1.29), used only to validate docker-compose.yml
 # statically (`docker-compose config -q`); no Docker engine is needed; and Debian's
-# `chromium`, the headless browser that drives the web portal and officer console tests.
+# `chromium`, the headless browser that drives the web portal and officer console tests, and a font
+# with Vietnamese glyphs for it (fonts-dejavu-core) when fontconfig finds none.
 # kubectl (kustomize), hadolint and kubernetes-validate come from PyPI through
 # requirements-dev.txt.
 #
@@ -24,6 +25,12 @@ missing=()
 for cmd in "${!PACKAGES[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGES[$cmd]}")
 done
+# Chromium needs a font with Vietnamese glyphs (here: ệ, U+1EC7) or the web-page tests see tofu boxes.
+if ! command -v fc-list >/dev/null 2>&1; then
+    missing+=(fontconfig fonts-dejavu-core)
+elif [[ -z "$(fc-list ':charset=1ec7' family 2>/dev/null)" ]]; then
+    missing+=(fonts-dejavu-core)
+fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ "$(id -u)" != "0" ]] || ! command -v apt-get >/dev/null 2>&1; then

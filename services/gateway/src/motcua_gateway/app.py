@@ -12,10 +12,12 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from motcua_gateway import problems
+from motcua_gateway import hardening, problems, web
 from motcua_gateway.auth import TokenVerifier, dev_router
+from motcua_gateway.channels.runtime import start_channels
 from motcua_gateway.readiness import ReadinessProbe
 from motcua_gateway.routes import all_routers
 from motcua_gateway.settings import Settings
@@ -62,10 +64,13 @@ def create_app(settings: Settings) -> FastAPI:
             timeout=settings.readiness_timeout_seconds,
             cache_seconds=settings.readiness_cache_seconds,
         )
+        # Zalo/SMS webhooks: the durable inbox worker (channels/worker.py).
+        app.state.channel_runtime = start_channels(settings, pool, channels)
         log.info("gateway_started", http=f"{settings.http_host}:{settings.http_port}")
         try:
             yield
         finally:
+            await app.state.channel_runtime.stop()
             for channel in channels.values():
                 await channel.close()
             await pool.close()
@@ -86,9 +91,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.verifier = TokenVerifier(settings)
     if settings.auth_dev_issuer:
         app.include_router(dev_router)
+    hardening.install(app, settings)  # inside the request context: 413s and CORS refusals are logged too
     app.add_middleware(RequestContextMiddleware)
     for router in all_routers():
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")  # portal and console CSS/JS
 
     @app.get("/livez", tags=["ops"], summary="Process liveness")
     async def livez() -> dict[str, str]:

@@ -71,6 +71,9 @@ class StackConfig:
     fakes_http_port: int = 8090
     fakes_smtp_port: int = 2525
     fakes_ports_fixed: bool = False  # set from the environment: never moved to a free port
+    #: The notification service's inbound SMTP for bounces (DSN) and complaints; the fakes bounce to it.
+    bounce_smtp_port: int = 2526
+    bounce_port_fixed: bool = False
 
     @property
     def grpc_ports(self) -> dict[str, int]:
@@ -99,6 +102,8 @@ class StackConfig:
             fakes_http_port=int(env.get("MOTCUA_DEV_FAKES_HTTP_PORT", "8090")),
             fakes_smtp_port=int(env.get("MOTCUA_DEV_FAKES_SMTP_PORT", "2525")),
             fakes_ports_fixed="MOTCUA_DEV_FAKES_HTTP_PORT" in env or "MOTCUA_DEV_FAKES_SMTP_PORT" in env,
+            bounce_smtp_port=int(env.get("MOTCUA_DEV_BOUNCE_SMTP_PORT", "2526")),
+            bounce_port_fixed="MOTCUA_DEV_BOUNCE_SMTP_PORT" in env,
         )
 
 
@@ -136,6 +141,12 @@ class Stack:
 
             c.fakes_http_port = c.fakes_http_port if port_is_free(c.host, c.fakes_http_port) else free_port()
             c.fakes_smtp_port = c.fakes_smtp_port if port_is_free(c.host, c.fakes_smtp_port) else free_port()
+        if c.bounce_port_fixed:
+            wanted["notification bounce SMTP (MOTCUA_DEV_BOUNCE_SMTP_PORT)"] = c.bounce_smtp_port
+        elif not port_is_free(c.host, c.bounce_smtp_port):
+            from motcua_platform.embedded.process import free_port
+
+            c.bounce_smtp_port = free_port()
         busy = [f"{what} {c.host}:{port}" for what, port in wanted.items() if not port_is_free(c.host, port)]
         if busy:
             raise EmbeddedError("ports already in use (another `make run`?): " + ", ".join(busy))
@@ -225,9 +236,12 @@ class Stack:
                   "MOTCUA_ZALO__OA_SECRET_KEY": "motcua-dev-oa-secret"}
         if service == FAKES:
             return shared | {"MOTCUA_FAKES_HOST": c.host, "MOTCUA_FAKES_HTTP_PORT": str(c.fakes_http_port),
-                             "MOTCUA_FAKES_SMTP_PORT": str(c.fakes_smtp_port), "MOTCUA_FAKES_GATEWAY_URL": gateway}
+                             "MOTCUA_FAKES_SMTP_PORT": str(c.fakes_smtp_port), "MOTCUA_FAKES_GATEWAY_URL": gateway,
+                             "MOTCUA_FAKES_BOUNCE_SMTP": f"{c.host}:{c.bounce_smtp_port}"}
         if service == "gateway":
-            return shared
+            # Zalo OA webhook and eSMS MO (docs/channels.md): the dev keys tools/zalo_send.py signs with.
+            return shared | {"MOTCUA_ZALO__API_BASE": fakes, "MOTCUA_ZALO__ACCESS_TOKEN": "dev-zalo-access-token",
+                             "MOTCUA_SMS_MO__CPID": "motcua-dev-cp", "MOTCUA_SMS_MO__PRIVATE_KEY": "motcua-dev-mo-key"}
         if service != "notification":
             return {}
         return shared | {
@@ -238,6 +252,9 @@ class Stack:
             "MOTCUA_SPEEDSMS__ACCESS_TOKEN": "dev-token", "MOTCUA_SMTP__HOST": c.host,
             "MOTCUA_SMTP__PORT": str(c.fakes_smtp_port), "MOTCUA_PROVIDER_CALLBACK_BASE_URL": gateway,
             "MOTCUA_WEBHOOK_ALLOW_INSECURE_LOCALHOST": "true", "MOTCUA_PUBLIC_LOOKUP_URL": f"{gateway}/tra-cuu",
+            # Bounces: VERP return path bounce+<tracking id>@bounces.motcua.local, received on our own SMTP port.
+            "MOTCUA_BOUNCE_SMTP_HOST": c.host, "MOTCUA_BOUNCE_SMTP_PORT": str(c.bounce_smtp_port),
+            "MOTCUA_SMTP__RETURN_PATH_DOMAIN": "bounces.motcua.local",
         }
 
     def start_service(self, service: str) -> None:

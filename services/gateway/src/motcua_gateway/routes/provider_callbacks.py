@@ -6,7 +6,8 @@
 - SpeedSMS POSTs `{"type": "report", "tranId", "phone", "status"}` (0 = delivered) to the webhook URL
   registered in its dashboard, which carries the same secret.
 - Zalo POSTs its OA webhook events signed `X-ZEvent-Signature: mac=<sha256(appId + body + timestamp +
-  OA secret key)>`: `user_received_message` is a delivery receipt (ZNS carries our tracking_id);
+  OA secret key)>` (verified as at /webhooks/zalo, the URL to register with Zalo, see docs/channels.md):
+  `user_received_message` is a delivery receipt (ZNS carries our tracking_id);
   `follow`, `unfollow` and `user_send_*` are recorded as interactions (they open the reply window for
   customer-service messages).
 
@@ -16,9 +17,7 @@ acknowledged with `matched: false` so the provider stops retrying.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -28,6 +27,7 @@ from pydantic import BaseModel
 
 from motcua.notification.v1 import notification_service_pb2 as pb
 from motcua_gateway.routes.notifications import DEADLINE_SECONDS, stub
+from motcua_gateway.routes.webhooks_zalo import verified_zalo_event
 from motcua_gateway.settings import Settings
 from motcua_platform.errors import InvalidArgument, Unauthenticated
 from motcua_platform.logging import get_logger
@@ -105,18 +105,9 @@ _INTERACTIONS = {"follow": pb.ZALO_INTERACTION_FOLLOW, "unfollow": pb.ZALO_INTER
 @router.post("/zalo", response_model=Ack, summary="Zalo OA webhook: delivery receipts and follower interactions")
 async def zalo_event(request: Request,
                      x_zevent_signature: Annotated[str, Header(alias="X-ZEvent-Signature")] = "") -> Ack:
-    settings = _settings(request)
-    body = await request.body()
-    try:
-        event = json.loads(body)
-        stamp = str(event.get("timestamp", ""))
-    except (ValueError, AttributeError):
-        raise InvalidArgument("WEBHOOK_INVALID", "body is not a JSON object", "Dữ liệu webhook không hợp lệ.") from None
-    secret = settings.zalo.oa_secret_key.get_secret_value() if settings.zalo.oa_secret_key else ""
-    expected = "mac=" + hashlib.sha256(settings.zalo.app_id.encode() + body + stamp.encode() + secret.encode()).hexdigest()
-    if not secret or not hmac.compare_digest(expected, x_zevent_signature.strip()):
-        raise Unauthenticated("WEBHOOK_SIGNATURE_INVALID", "bad or missing X-ZEvent-Signature",
-                              "Chữ ký webhook Zalo không hợp lệ.")
+    # Same verification as /webhooks/zalo (channels/signatures.py): key rotation, replay window.
+    event = (await verified_zalo_event(request, x_zevent_signature)).body
+    stamp = str(event.get("timestamp", ""))
     name = str(event.get("event_name", ""))
     if name == "user_received_message":
         message = event.get("message") or {}
