@@ -160,6 +160,10 @@ class DeliveryWorker:
         self._resolving = asyncio.Semaphore(settings.resolve_contact_concurrency)
         self._provider_slots: dict[str, asyncio.Semaphore] = {}
         self._inflight: set[asyncio.Task[None]] = set()
+        #: Claimed rows per provider not settled yet (called, or waiting for one of the provider's slots).
+        self._busy: dict[str, int] = {}
+        #: Rows a claim in progress may take (counted against every provider's slots until they are started).
+        self._reserved = 0
         #: Rows this process is sending or has an unrecorded outcome for: never "stale" to its own reconciler.
         self._inflight_ids: set[uuid.UUID] = set()
         self._outcomes: list[_Outcome] = []
@@ -297,8 +301,7 @@ class DeliveryWorker:
                     raise
                 except Exception as row_exc:
                     await self._plan_failed(pair[0], row_exc)
-        self._start(claimed)
-        self._send_wake.set()
+        self._send_wake.set()  # (the claimed rows were started by _plan_batch)
         return len(rows)
 
     async def _resolve(self, row: asyncpg.Record) -> policy.Contact | ContactGone | ContactUnavailable:
@@ -316,7 +319,17 @@ class DeliveryWorker:
         now = datetime.now(UTC)
         await self.templates.refresh()
         claim = self._flush_task is not None  # only the running loop sends right after planning
-        free = self._free_slots()
+        free = max(0, self._claimable())
+        self._reserved += free
+        try:
+            claimed = await self._plan_in_one(pairs, now, claim, free)
+        finally:
+            self._reserved -= free
+        self._start(claimed)
+        return claimed
+
+    async def _plan_in_one(self, pairs: list[tuple[asyncpg.Record, Any]], now: datetime, claim: bool,
+                           free: int) -> list[asyncpg.Record]:
         sms_provider = self.breaker.choose(self._s.sms_primary, self._s.sms_secondary or None)
         after: list[Callable[[], None]] = []
         async with self._pool.acquire() as conn, conn.transaction():
@@ -468,18 +481,33 @@ class DeliveryWorker:
     def _free_slots(self) -> int:
         return self._s.worker_concurrency - len(self._inflight)
 
+    def _claimable(self) -> int:
+        """Rows to claim now: never more than the busiest provider can call at once. A claimed row is `sending`
+        (committed); if the process dies while the row still waits for a provider slot, the reconciler cannot tell
+        it from a call in flight and gives it up (technical-failure) for a provider without an idempotency key."""
+        headroom = self._s.worker_provider_concurrency - max(self._busy.values(), default=0) - self._reserved
+        return min(self._free_slots(), headroom)
+
     async def send_once(self) -> int:
         """Claim due deliveries (as many as there are free slots, one committed statement) and start sending them."""
-        free = self._free_slots()
+        free = self._claimable()
         if free <= 0:
-            await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+            if self._inflight:
+                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+            else:  # a planning step holds the slots for its claim: it starts its rows in a moment
+                await asyncio.sleep(0.01)
             return 1
         sms = self.breaker.choose(self._s.sms_primary, self._s.sms_secondary or None)
         for name in (self._s.sms_primary, self._s.sms_secondary):
             if name:
                 CIRCUIT_OPEN.labels(name).set(1 if self.breaker.is_open(name) else 0)
-        async with self._pool.acquire() as conn:
-            rows = await repository.claim_due(conn, limit=min(free, self._s.worker_batch_size), sms_provider=sms)
+        free = min(free, self._s.worker_batch_size)
+        self._reserved += free
+        try:
+            async with self._pool.acquire() as conn:
+                rows = await repository.claim_due(conn, limit=free, sms_provider=sms)
+        finally:
+            self._reserved -= free
         if rows:
             BATCH_SIZE.labels("claim").observe(len(rows))
         self._start(rows)
@@ -492,10 +520,12 @@ class DeliveryWorker:
             task = asyncio.create_task(self._deliver(row, claimed_at))
             self._inflight.add(task)
             self._inflight_ids.add(row["id"])
-            task.add_done_callback(partial(self._settled, row["id"]))
+            self._busy[row["provider"]] = self._busy.get(row["provider"], 0) + 1
+            task.add_done_callback(partial(self._settled, row["id"], row["provider"]))
 
-    def _settled(self, delivery_id: uuid.UUID, task: asyncio.Task[None]) -> None:
+    def _settled(self, delivery_id: uuid.UUID, provider: str, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
+        self._busy[provider] -= 1
         if task.cancelled() or task.exception() is not None:  # no outcome will come: the reconciler settles the row
             self._inflight_ids.discard(delivery_id)
             if not task.cancelled():
