@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from motcua_gateway import hardening, problems, web
+from motcua_gateway import hardening, openapi_problems, problems, text_guard, web
 from motcua_gateway.auth import TokenVerifier, dev_router
 from motcua_gateway.channels.runtime import start_channels
 from motcua_gateway.readiness import ReadinessProbe
@@ -88,9 +88,11 @@ def create_app(settings: Settings) -> FastAPI:
         telemetry={"tracing": False, "metrics": False},
     )
     problems.install(app)
+    openapi_problems.install(app)  # document the problem+json answers (checked by schemathesis)
     app.state.verifier = TokenVerifier(settings)
     if settings.auth_dev_issuer:
         app.include_router(dev_router)
+    text_guard.install(app)  # NUL in query/path/body -> 422 (inside the body-size limit added next)
     hardening.install(app, settings)  # inside the request context: 413s and CORS refusals are logged too
     app.add_middleware(RequestContextMiddleware)
     for router in all_routers():

@@ -239,7 +239,7 @@ class DevTokenResponse(BaseModel):
 dev_router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
-@dev_router.post("/dev-token", response_model=DevTokenResponse,
+@dev_router.post("/dev-token", response_model=DevTokenResponse, responses={401: {"description": "Unknown user or wrong password"}},
                  summary="Development issuer: a token for a demo user (only when MOTCUA_AUTH_DEV_ISSUER=true)")
 async def dev_token(body: DevTokenRequest, request: Request) -> DevTokenResponse:
     verifier = _verifier(request)

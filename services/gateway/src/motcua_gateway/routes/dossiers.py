@@ -90,7 +90,7 @@ class SubjectIn(BaseModel):
 
 class SubmitIn(BaseModel):
     procedure_code: str = Field(max_length=64, examples=["1.001193.000.00.00.H29"])
-    procedure_version: int = Field(default=0, ge=0, description="0 = the version in force")
+    procedure_version: int = Field(default=0, ge=0, le=2_147_483_647, description="0 = the version in force")
     agency_code: str = Field(default="", max_length=20, description="Receiving agency; default the procedure's")
     applicant: ApplicantIn
     documents: list[DocumentIn] = Field(default_factory=list, max_length=50)
@@ -169,16 +169,29 @@ class FullOut(PublicOut):
     history: list[FullHistoryItem]  # type: ignore[assignment]
 
 
+def _utc(value: datetime, field: str) -> datetime:
+    """`value` in UTC (naive = UTC); 422 for instants at the very ends of the calendar that UTC cannot hold (was a 500)."""
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise InvalidArgument("DATE_OUT_OF_RANGE", f"{field} out of range",
+                              f"Thời điểm không hợp lệ ({field}).") from None
+
+
+#: Largest value of the proto's int64 (and Postgres bigint); beyond it building the gRPC request failed (500).
+_INT64_MAX = 9_223_372_036_854_775_807
+
+
 class WithdrawalIn(BaseModel):
     token: str = Field(min_length=8, max_length=128, description="The public token printed on the receipt (QR code)")
     reason: str = Field(min_length=1, max_length=2000, description="Why the applicant withdraws; recorded and sent to the agency")
-    expected_version: int = Field(default=0, ge=0, description="The version you saw; 0 skips the check")
+    expected_version: int = Field(default=0, ge=0, le=_INT64_MAX, description="The version you saw; 0 skips the check")
 
 
 class TransitionIn(BaseModel):
     to_status: int = Field(ge=1, le=10, description="Target national status code")
     reason: str = Field(default="", max_length=2000, description="Required for 3, 5, 7 and 8; sent to the citizen")
-    expected_version: int = Field(default=0, ge=0, description="The version you saw; 0 skips the check")
+    expected_version: int = Field(default=0, ge=0, le=_INT64_MAX, description="The version you saw; 0 skips the check")
 
 
 class JourneyStepOut(BaseModel):
@@ -343,6 +356,7 @@ _Principal = Annotated[Principal | None, Depends(optional_principal)]
     ),
     responses={200: {"description": "Replay of an earlier submission", "model": SubmitOut},
                400: {"description": "Missing Idempotency-Key (problem+json)"},
+               403: {"description": "A counter channel (e.g. home_visit) without an officer's token"},
                422: {"description": "Invalid submission (problem+json, Vietnamese `detail`)"},
                429: {"description": "Too many anonymous submissions from this address"}},
 )
@@ -380,8 +394,7 @@ async def submit_dossier(
         skip_linked=not body.linked,
     )
     if body.consent.given_at is not None:
-        given = body.consent.given_at if body.consent.given_at.tzinfo else body.consent.given_at.replace(tzinfo=UTC)
-        ask.consent.given_at.FromDatetime(given.astimezone(UTC))
+        ask.consent.given_at.FromDatetime(_utc(body.consent.given_at, "consent.given_at"))
     if body.subject and body.subject.birth_date:
         b = body.subject.birth_date
         ask.subject_birth_date.CopyFrom(common_pb2.LocalDate(year=b.year, month=b.month, day=b.day))
@@ -462,7 +475,8 @@ async def get_receipt_pdf(request: Request, code: _CODE, principal: _Principal, 
 
 @router.get("/dossiers/{code}/journey", response_model=JourneyOut,
             summary="The dossier and those linked to it (liên thông) as one journey",
-            description="Root first, then linked dossiers in creation order. Needs `?token=` of the dossier or an officer.")
+            description="Root first, then linked dossiers in creation order. Needs `?token=` of the dossier or an officer.",
+            responses={403: {"description": "Wrong code or token"}})
 async def get_journey(request: Request, code: _CODE, principal: _Principal, token: _TOKEN = None) -> Response:
     _limit(request, "lookup", principal)
     stub = _stub(request)
@@ -563,7 +577,7 @@ async def list_dossiers(
     ask = pb.ListDossiersRequest(statuses=statuses, agency_code=agency, procedure_code=procedure_code,
                                  page=common_pb2.PageRequest(page=page, page_size=page_size))
     if due_before is not None:
-        ask.due_before.FromDatetime((due_before if due_before.tzinfo else due_before.replace(tzinfo=UTC)).astimezone(UTC))
+        ask.due_before.FromDatetime(_utc(due_before, "due_before"))
     reply = await _stub(request).ListDossiers(ask, timeout=DEADLINE_SECONDS)
     return _json({"items": [
         {"code": i.code, "procedure_code": i.procedure_code, "procedure_name": i.procedure_name,

@@ -34,7 +34,8 @@ from motcua_platform.logging import get_logger
 
 log = get_logger(__name__)
 
-router = APIRouter(prefix="/api/v1/provider-callbacks", tags=["provider callbacks"])
+router = APIRouter(prefix="/api/v1/provider-callbacks", tags=["provider callbacks"],
+                   responses={401: {"description": "Unknown callback token or bad signature"}})
 
 
 class Ack(BaseModel):

@@ -398,8 +398,17 @@ def _ts(value: datetime) -> timestamp_pb2.Timestamp:
     return ts
 
 
+#: Days the scheduler can place in local time and move to UTC (year 1 used to overflow there: a 500).
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _local_date(value: date | None) -> common_pb2.LocalDate | None:
-    return None if value is None else common_pb2.LocalDate(year=value.year, month=value.month, day=value.day)
+    if value is None:
+        return None
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise InvalidArgument("DATE_OUT_OF_RANGE", f"date {value.isoformat()} outside {_FIRST_DAY}..{_LAST_DAY}",
+                              "Ngày không hợp lệ (phải trong khoảng năm 1900–2999).")
+    return common_pb2.LocalDate(year=value.year, month=value.month, day=value.day)
 
 
 def _address(a: common_pb2.Address) -> dict[str, str]:
@@ -590,7 +599,8 @@ async def route_stops(
     description="Home visits and volunteers need `ward` (where the citizen lives). `procedure` implies help with an "
                 "online dossier and is checked against the catalogue. `priority=true` counts the places reserved for "
                 "the elderly and people with disabilities. Unknown ward → 422 UNKNOWN_AREA.",
-    responses={422: {"description": "Unknown area, missing ward, bad dates (problem+json, Vietnamese detail)"}},
+    responses={404: {"description": "Unknown service point"},
+               422: {"description": "Unknown area, missing ward, bad dates (problem+json, Vietnamese detail)"}},
 )
 async def availability(
     request: Request,
@@ -707,7 +717,8 @@ async def get_booking(
 
 
 @router.delete("/bookings/{booking_id}", response_model=BookingOut, summary="Cancel a booking (token or officer)",
-               description="Frees the place. Cancelling a cancelled booking returns it unchanged.")
+               description="Frees the place. Cancelling a cancelled booking returns it unchanged.",
+               responses={404: {"description": "Unknown booking or wrong token"}})
 async def cancel_booking(
     request: Request, booking_id: _BOOKING_ID, token: _TOKEN = "",
     reason: Annotated[str, Query(max_length=300)] = "",

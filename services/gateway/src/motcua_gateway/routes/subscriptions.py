@@ -125,7 +125,7 @@ async def create_subscription(request: Request, principal: Annotated[Principal, 
 
 
 @router.get("/subscriptions", response_model=SubscriptionPage, summary="Agencies: their subscriptions (operators: all)")
-async def list_subscriptions(request: Request, principal: Agency, page: Annotated[int, Query(ge=1)] = 1,
+async def list_subscriptions(request: Request, principal: Agency, page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                              page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> SubscriptionPage:
     agency = "" if principal.has_role("operator") else _agency_of(principal)
     reply = await stub(request).ListSubscriptions(pb.ListSubscriptionsRequest(
@@ -161,7 +161,7 @@ async def reenable_subscription(request: Request, principal: Annotated[Principal
             summary="Agencies: the delivery log of one of their subscriptions, newest first")
 async def list_deliveries(request: Request, principal: Agency, subscription_id: Annotated[str, Path(max_length=64)],
                           status: Literal["pending", "delivered", "failed"] | None = None,
-                          page: Annotated[int, Query(ge=1)] = 1,
+                          page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                           page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> DeliveryPage:
     await _owned(request, principal, subscription_id)
     reply = await stub(request).ListSubscriptionDeliveries(pb.ListSubscriptionDeliveriesRequest(
