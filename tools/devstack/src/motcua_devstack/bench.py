@@ -208,7 +208,9 @@ class BenchContext:
 
     async def start_services(self) -> Stack:
         """Start the five services (once) from inside a benchmark coroutine."""
-        return await asyncio.to_thread(self.full_stack)
+        # Blocking, on purpose, in the main thread: the services carry a parent-death signal, which Linux
+        # sends when the *thread* that spawned them exits — a worker thread would take them down with it.
+        return self.full_stack()
 
     @property
     def base_url(self) -> str:

@@ -17,7 +17,6 @@ filters, second pages, codes) is run by 16 concurrent clients:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 import time
@@ -132,7 +131,7 @@ async def _load(stub: pb_grpc.CatalogueServiceStub, copies: list[dict[str, Any]]
 
 
 async def run(ctx: BenchContext) -> list[BenchResult]:
-    stack = await asyncio.to_thread(ctx.full_stack)  # blocking start, outside this event loop
+    stack = await ctx.start_services()
     base_url = ctx.base_url
     target = f"{stack.config.host}:{stack.config.grpc_ports['catalogue']}"
     copies, seed_size = catalogue_of(TOTAL_PROCEDURES)

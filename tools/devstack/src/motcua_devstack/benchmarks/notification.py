@@ -17,7 +17,6 @@ import asyncio
 import os
 import time
 import uuid
-from functools import partial
 
 import asyncpg
 
@@ -92,7 +91,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                         idempotence=stack.idempotence, topics=[TopicSpec(topic, 6)])
     relay_task = asyncio.create_task(relay.run())
     env = {**os.environ, **env_of(settings), "MOTCUA_TEST_SCHEMA": notification_schema}
-    child = await asyncio.to_thread(partial(spawn_child, env, log_path=CHILD_LOG))
+    child = spawn_child(env, log_path=CHILD_LOG)  # main thread: see BenchContext.start_services
     results: list[BenchResult] = []
     try:
         # Warm up: the consumer joins its group, the relays take leadership, connections open.

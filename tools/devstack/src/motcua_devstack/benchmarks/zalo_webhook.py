@@ -74,7 +74,7 @@ async def _drain(fakes: httpx.AsyncClient, expected: int, timeout: float = 120) 
 
 async def run(ctx: BenchContext) -> list[BenchResult]:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll of the fakes otherwise
-    infra = await asyncio.to_thread(ctx.infrastructure)
+    infra = ctx.infrastructure()  # main thread: see BenchContext.start_services
     if not infra.procs:  # the fakes on free ports: 8090/2525 may be taken by a `make run` on this machine
         infra.config.fakes_http_port, infra.config.fakes_smtp_port = free_port(), free_port()
     stack = await ctx.start_services()
