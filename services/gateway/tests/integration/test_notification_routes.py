@@ -151,7 +151,9 @@ async def test_notification_officer_sees_delivery_status_updated_by_provider_rec
     by_phone = await world.http.get("/api/v1/notifications", params={"phone": "0918000002"}, headers=officer)
     assert [i["dossier_code"] for i in by_phone.json()["items"]] == ["R-2"]
     one = await world.http.get(f"/api/v1/notifications/{second['id']}", headers=officer)
-    assert one.status_code == 200 and one.json()["attempts"][0]["status"] == "permanent-failure"
+    assert one.status_code == 200
+    # Channels are sent in parallel: attempts of different channels come in any order.
+    assert [a["status"] for a in one.json()["attempts"] if a["provider"] == "zalo_zns"] == ["permanent-failure"], one.json()
 
     # Not an officer: refused. No filter: refused.
     assert (await world.http.get("/api/v1/notifications", params={"phone": "0918000002"},
