@@ -172,8 +172,17 @@ async def _run(sc) -> None:  # type: ignore[no-untyped-def]
             continue
         assert channels == {expected}, (code, channels, expected)
         assert all(k[2] == phone9 for k in per_message_key if k[0] == code)
-    figures["receipts_without_message"] = len(codes) - len(per_code)
-    # A gap is only a ZNS call in flight when its process died: at most the provider's slots per kill (before the
-    # fix in the worker's claims, every row claimed ahead of a free slot was given up too: 80 of 320 receipts).
-    assert figures["receipts_without_message"] <= KILLS * PROVIDER_SLOTS, figures
+    gaps = {code for code in codes if code not in per_code}
+    figures["receipts_without_message"] = len(gaps)
+    # A gap is a ZNS row in `sending` when its process died. Either its call was answered (for a citizen without
+    # Zalo: refused with -118, the SMS fallback would have come once that outcome was committed) or it was never
+    # made. Calls not made are at most the provider's slots per kill: before the fix in the worker's claims, every
+    # row claimed ahead of a free slot was given up too (80 of 320 receipts).
+    async with httpx.AsyncClient(timeout=10) as fakes:
+        refused = (await fakes.get(f"{sc.fakes_url}/_admin/refused")).json()["refused"]
+    refused_phones = {digits(r["recipient"])[-9:] for r in refused if r["provider"] == "zalo_zns"}
+    answered = {code for code in gaps if digits(citizen_of[code].phone)[-9:] in refused_phones}
+    figures["gaps_answered_outcome_lost"] = len(answered)
+    figures["gaps_never_called"] = len(gaps - answered)
+    assert figures["gaps_never_called"] <= KILLS * PROVIDER_SLOTS, figures
     report("notification_killed_mid_send", figures)

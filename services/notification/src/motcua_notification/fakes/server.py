@@ -27,6 +27,7 @@ Failure modes (admin, JSON bodies):
                              between the provider call and the caller's commit)
     POST /_admin/zalo/expire-token   the current OA access token becomes invalid (-216 / -124)
     POST /_admin/reset       forget messages, failures, hooks;   GET /_admin/stats
+    GET  /_admin/refused     every call refused because of a recipient's configured code (provider, recipient, code)
 
 Delivery receipts go back to the gateway like the real providers send them: eSMS by GET on the
 CallbackUrl given with each message, SpeedSMS by POST to the registered webhook, Zalo by POST
@@ -147,6 +148,7 @@ class FakeState:
         self.esms_requests: dict[str, Sent] = {}
         self.failures: dict[str, Failure] = {}
         self.recipient_codes: dict[tuple[str, str], str] = {}
+        self.refused: list[dict[str, Any]] = []
         self.hooks: dict[str, Hook] = {}
         self.calls: Counter[str] = Counter()
         self.access_tokens = {DEV_ACCESS_TOKEN}
@@ -159,6 +161,7 @@ class FakeState:
         self.esms_requests.clear()
         self.failures.clear()
         self.recipient_codes.clear()
+        self.refused.clear()
         self.hooks.clear()
         self.calls.clear()
 
@@ -175,6 +178,15 @@ class FakeState:
         for listener in self.listeners:
             listener(sent)
         return sent
+
+    def refusal(self, provider: str, recipient: str) -> str | None:
+        """The error code configured for this recipient, if any; every refusal is remembered (GET /_admin/refused)."""
+        code = self.recipient_codes.get((provider, recipient))
+        if code is not None:
+            self.refused.append({"provider": provider, "recipient": recipient, "code": code, "at": time.time()})
+            if len(self.refused) > self.max_messages:
+                del self.refused[: len(self.refused) - self.max_messages]
+        return code
 
     def failure(self, provider: str) -> Failure | None:
         found = self.failures.get(provider)
@@ -284,7 +296,7 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
             return JSONResponse({"CodeResult": "101", "CountRegenerate": 0, "ErrorMessage": "Authorize Failed"})
         if not phone.isdigit() or len(phone) not in (10, 11):
             return JSONResponse({"CodeResult": "108", "CountRegenerate": 0, "ErrorMessage": "Phone not valid"})
-        if code := state.recipient_codes.get(("esms", phone)):
+        if code := state.refusal("esms", phone):
             return JSONResponse({"CodeResult": code, "CountRegenerate": 0, "ErrorMessage": "rejected by the fake"})
         if request_id and request_id in state.esms_requests:
             return JSONResponse({"CodeResult": "124", "CountRegenerate": 0, "ErrorMessage": "Request exist 1",
@@ -315,7 +327,7 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
         phone = str(to[0]) if to else ""
         if not phone.isdigit() or not phone.startswith("84"):
             return JSONResponse({"status": "error", "code": "105", "message": "invalid phone", "invalidPhone": [phone]})
-        if code := state.recipient_codes.get(("speedsms", phone)):
+        if code := state.refusal("speedsms", phone):
             return JSONResponse({"status": "error", "code": code, "message": "rejected by the fake"})
         tran_id = state.next_number()
         sent = state.store(Sent(id=f"speedsms-{tran_id}", channel="sms", provider="speedsms", recipient=phone,
@@ -340,7 +352,7 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
         if card.get("template_type") == "request_user_info" and card.get("elements"):
             first = card["elements"][0]
             text = f"[request_user_info] {first.get('title', '')}\n{first.get('subtitle', '')}"
-        if code := state.recipient_codes.get(("zalo_oa", user_id)):
+        if code := state.refusal("zalo_oa", user_id):
             return JSONResponse({"error": int(code), "message": "rejected by the fake"})
         if not user_id or not text:
             return JSONResponse({"error": -201, "message": "Parameters are invalid"})
@@ -358,7 +370,7 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
         phone = str(body.get("phone", ""))
         if not phone.isdigit() or not phone.startswith("84"):
             return JSONResponse({"error": -108, "message": "Phone number is invalid"})
-        if code := state.recipient_codes.get(("zalo_zns", phone)):
+        if code := state.refusal("zalo_zns", phone):
             return JSONResponse({"error": int(code), "message": "rejected by the fake"})
         if not body.get("template_id") or not body.get("template_data"):
             return JSONResponse({"error": -111, "message": "Template data is empty"})
@@ -432,6 +444,9 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
         state.reset()
         return JSONResponse({"ok": True})
 
+    async def admin_refused(_: Request) -> Response:
+        return JSONResponse({"refused": state.refused})
+
     async def admin_stats(_: Request) -> Response:
         per = Counter(m.channel for m in state.messages)
         return JSONResponse({"messages": dict(per), "calls": dict(state.calls), "failures": list(state.failures)})
@@ -451,6 +466,7 @@ def build_app(state: FakeState, settings: FakesSettings, receipts: Receipts) -> 
         Route("/_admin/zalo/expire-token", admin_expire, methods=["POST"]),
         Route("/_admin/reset", admin_reset, methods=["POST"]),
         Route("/_admin/stats", admin_stats, methods=["GET"]),
+        Route("/_admin/refused", admin_refused, methods=["GET"]),
     ])
 
 
@@ -543,7 +559,7 @@ class _SmtpHandler:
         task.add_done_callback(self._tasks.discard)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
-        if code := self.state.recipient_codes.get(("smtp", address)):
+        if code := self.state.refusal("smtp", address):
             return f"{code} mailbox unavailable (fake)"
         envelope.rcpt_tos.append(address)
         return "250 OK"
