@@ -107,6 +107,7 @@ def settings_for_test(*, postgres_url: str, kafka_bootstrap: str, idempotence: b
         "circuit_failure_threshold": 3, "circuit_open_seconds": 2.0, "provider_timeout_seconds": 3.0,
         "webhook_allow_insecure_localhost": True, "webhook_retry_base_seconds": 0.1, "webhook_retry_max_seconds": 0.5,
         "provider_callback_token": "test-callback-token", "outbox_poll_interval_seconds": 0.2,
+        "kafka_fetch_max_wait_ms": 20,  # the embedded broker holds a fetch for the full wait
     }
     if fakes is not None:
         values |= {

@@ -74,13 +74,15 @@ def _reason(exc: BaseException) -> str:
 
 
 _client_options: dict[str, Any] = {}
+_consumer_options: dict[str, Any] = {}
 
 
 def configure_security(settings: ServiceSettings) -> None:
-    """Use these security settings for every Kafka client this process makes from now on."""
-    global _client_options
+    """Use these security (and consumer fetch) settings for every Kafka client this process makes from now on."""
+    global _client_options, _consumer_options
     # No log line here: this runs before logging is configured (load_settings).
     _client_options = security_options(settings)
+    _consumer_options = {"fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms}
 
 
 def client_options() -> dict[str, Any]:
@@ -148,7 +150,7 @@ def make_consumer(
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        **{**client_options(), **extra},
+        **{**client_options(), **_consumer_options, **extra},
     )
 
 

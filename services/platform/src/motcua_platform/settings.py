@@ -34,6 +34,12 @@ class ServiceSettings(BaseSettings):
         description="Idempotent producer; must be false for the embedded tansu broker",
     )
     kafka_client_id: str = "motcua"
+    kafka_fetch_max_wait_ms: int = Field(
+        default=500, ge=1, le=10_000,
+        description="How long a broker may hold a fetch that has no data yet. Apache Kafka answers as soon as a "
+                    "record arrives, so this only bounds idle polling; the embedded tansu broker always holds the "
+                    "fetch this long, so the dev stack sets 20 (event lag would otherwise average half of it)",
+    )
     # Kafka security, applied to every producer, consumer and admin client (motcua_platform.kafka).
     # PLAINTEXT (the default) is what the embedded broker speaks.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"

@@ -201,6 +201,9 @@ class Stack:
                 "MOTCUA_DATABASE_URL": self.database_url,
                 "MOTCUA_KAFKA_BOOTSTRAP": self.bootstrap,
                 "MOTCUA_KAFKA_IDEMPOTENCE": "true" if self.idempotence else "false",
+                # The embedded broker holds every fetch for the full wait (Apache Kafka answers on arrival).
+                "MOTCUA_KAFKA_FETCH_MAX_WAIT_MS": os.environ.get(
+                    "MOTCUA_KAFKA_FETCH_MAX_WAIT_MS", "500" if self.config.kafka_bootstrap else "20"),
                 "MOTCUA_GRPC_HOST": c.host,
                 "MOTCUA_LOG_FORMAT": c.log_format,
                 "PYTHONUNBUFFERED": "1",
