@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from motcua_gateway import hardening, openapi_problems, problems, text_guard, web
 from motcua_gateway.auth import TokenVerifier, dev_router
 from motcua_gateway.channels.runtime import start_channels
+from motcua_gateway.public_cache import PublicCacheMiddleware
 from motcua_gateway.readiness import ReadinessProbe
 from motcua_gateway.routes import all_routers
 from motcua_gateway.settings import Settings
@@ -92,6 +93,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.verifier = TokenVerifier(settings)
     if settings.auth_dev_issuer:
         app.include_router(dev_router)
+    if settings.public_cache_seconds > 0:  # innermost of ours: hits are still guarded, logged and decorated
+        app.add_middleware(PublicCacheMiddleware, ttl=settings.public_cache_seconds)
     text_guard.install(app)  # NUL in query/path/body -> 422 (inside the body-size limit added next)
     hardening.install(app, settings)  # inside the request context: 413s and CORS refusals are logged too
     app.add_middleware(RequestContextMiddleware)

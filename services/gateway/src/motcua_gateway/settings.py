@@ -75,6 +75,10 @@ class Settings(ServiceSettings):
     zalo: ZaloWebhookSettings = ZaloWebhookSettings()
     sms_mo: SmsMoSettings = SmsMoSettings()
     channels: ChannelSettings = ChannelSettings()
+    public_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300,
+        description="How long the gateway may repeat an anonymous catalogue answer (search, procedure, fields, "
+                    "agencies) from memory; 0 turns the cache off (public_cache.py)")
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
     readiness_cache_seconds: float = Field(default=1.0, ge=0, le=30)
     public_base_url: str = Field(default="http://127.0.0.1:8080",

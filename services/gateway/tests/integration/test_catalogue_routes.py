@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -163,6 +164,24 @@ async def test_a_withdrawn_procedure_says_so(client: httpx.AsyncClient, catalogu
     body = (await client.get("/api/v1/procedures/2.000633.000.00.00.H15")).json()
     assert (body["status"], body["withdrawal_reason"]) == ("withdrawn", "Bãi bỏ theo Quyết định 1234/QĐ-UBND")
     assert (await client.get("/api/v1/procedures", params={"q": "LPG"})).json()["total"] == 0
+
+
+async def test_public_answers_are_repeated_for_the_cache_ttl_then_fresh(
+        postgres_url: str, catalogue: RunningCatalogue) -> None:
+    settings = Settings(database_url=postgres_url, kafka_bootstrap="127.0.0.1:9", catalogue_target=catalogue.address,
+                        public_cache_seconds=1.0)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http:
+        first = await http.get("/api/v1/procedures", params={"q": "LPG"})
+        assert first.json()["total"] == 1 and first.headers["cache-control"] == "public, max-age=1"
+        await catalogue.service.withdraw(code="2.000633.000.00.00.H15", reason="Bãi bỏ", actor=m.Actor("officer-1", "officer"))
+        repeated = await http.get("/api/v1/procedures", params={"q": "LPG"})
+        assert repeated.json()["total"] == 1 and "age" in repeated.headers  # within the TTL: the same answer
+        assert repeated.headers["x-request-id"] != first.headers["x-request-id"]  # still a request of its own
+        await asyncio.sleep(1.1)
+        fresh = await http.get("/api/v1/procedures", params={"q": "LPG"})
+        assert fresh.json()["total"] == 0 and "age" not in fresh.headers
 
 
 async def test_fields_and_agencies_with_counts(client: httpx.AsyncClient) -> None:

@@ -16,6 +16,22 @@ def check_schema_name(schema: str) -> str:
     return schema
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pool connection released without asyncpg's reset statement (one round trip per release saved).
+
+    asyncpg's default reset (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`) undoes session
+    state, and no pooled connection of ours has any: LISTEN and session advisory locks use dedicated
+    connections (outbox leader, cache and worker wake-ups), settings come with the connection
+    (`server_settings`) or are `SET LOCAL`, locks taken on a pooled connection are transaction-scoped
+    (`pg_advisory_xact_lock`) or released explicitly (migrations). An open transaction is still rolled back
+    and listener callbacks dropped on release (asyncpg does that whatever this returns). Measured on a
+    public dossier look-up: the reset was ~8 % of the dossier service's CPU plus one statement in Postgres.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(
     dsn: str,
     *,
@@ -50,6 +66,7 @@ async def create_pool(
         server_settings=settings,
         command_timeout=command_timeout,
         timeout=10,
+        connection_class=PooledConnection,
     )
 
 

@@ -138,10 +138,12 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    # Our own lines go straight from structlog to stdout (no stdlib record, handler or second formatting
+    # pass: a third of the cost of the per-request line); foreign stdlib lines get the same processors below.
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, renderer],
+        logger_factory=structlog.WriteLoggerFactory(file=_CurrentStdout()),  # type: ignore[arg-type]
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -162,5 +164,15 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     structlog.contextvars.bind_contextvars(service=service)
 
 
-def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+class _CurrentStdout:
+    """Whatever `sys.stdout` is at the time of writing (tests and tools swap it; loggers are cached)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def get_logger(name: str | None = None) -> structlog.typing.FilteringBoundLogger:
     return structlog.get_logger(name)

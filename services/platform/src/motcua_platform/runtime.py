@@ -197,7 +197,8 @@ def main(build: Callable[[], ServiceApp], argv: list[str] | None = None) -> int:
             count = asyncio.run(_replay(app, args.since))
             log.info("outbox_replay_requested", events=count)
         else:
-            asyncio.run(serve(app))
+            with asyncio.Runner(loop_factory=_loop_factory(app.settings.event_loop)) as runner:
+                runner.run(serve(app))
     except StartupError as exc:
         log.error("service_start_failed", reason=str(exc))
         print(f"{app.name}: {exc}", file=sys.stderr)
@@ -205,6 +206,17 @@ def main(build: Callable[[], ServiceApp], argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def _loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop (libuv, the loop uvicorn uses for the gateway) when asked for and installed, else asyncio's own."""
+    if name == "uvloop":
+        try:
+            import uvloop
+        except ImportError:  # pragma: no cover - uvloop is a dependency of the platform
+            return None
+        return uvloop.new_event_loop
+    return None
 
 
 async def _replay(app: ServiceApp, since: datetime | None) -> int:

@@ -57,6 +57,8 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
     otel_exporter_otlp_endpoint: str | None = None
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop", description="event loop of the gRPC services: uvloop (faster), or asyncio's own")
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
 

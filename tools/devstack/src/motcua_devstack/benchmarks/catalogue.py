@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,12 +27,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 import grpc
+import httpx
 
 from motcua.catalogue.v1 import catalogue_service_pb2 as pb
 from motcua.catalogue.v1 import catalogue_service_pb2_grpc as pb_grpc
 from motcua.common.v1 import common_pb2
 from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, closed_loop, summarize
+from motcua_devstack.benchmarks.dossier import _restart_gateway
 from motcua_devstack.loadgen import Connection, closed_loop_http, expect
+from motcua_devstack.stack import Stack
 
 NAME = "catalogue"
 ORDER = 20
@@ -130,6 +134,20 @@ async def _load(stub: pb_grpc.CatalogueServiceStub, copies: list[dict[str, Any]]
     return time.perf_counter() - started
 
 
+def _cache_counts(stack: Stack) -> dict[str, float]:
+    """The gateway's public-cache hits and misses so far (its Prometheus counter on /metrics)."""
+    url = f"http://{stack.config.host}:{stack.config.http_port}/metrics"
+    text = httpx.get(url, timeout=10).text
+    found = dict(re.findall(r'^motcua_gateway_public_cache_total\{outcome="(\w+)"\} ([0-9.e+]+)$', text, re.M))
+    return {outcome: float(found.get(outcome, 0)) for outcome in ("hit", "miss")}
+
+
+def _cache_figures(stack: Stack, before: dict[str, float]) -> dict[str, object]:
+    after = _cache_counts(stack)
+    hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
+    return {"gateway_cache": f"{hits / max(1.0, hits + misses):.0%} hits ({int(misses)} misses, ttl 5 s)"}
+
+
 async def run(ctx: BenchContext) -> list[BenchResult]:
     stack = await ctx.start_services()
     base_url = ctx.base_url
@@ -161,9 +179,20 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                                                 total=len(mix))
         results.append(summarize("catalogue: gateway search, first pass", lat, err, secs, **facts))
         before = meter.snapshot()
+        before_cache = _cache_counts(stack)
         lat, err, secs = await closed_loop_http(base_url, searching(order), concurrency=CONCURRENCY, total=REQUESTS)
         results.append(summarize("catalogue: gateway search", lat, err, secs, **facts,
+                                 **_cache_figures(stack, before_cache), **meter.per_request(before, meter.snapshot(), REQUESTS)))
+
+        # The same mix with the gateway's public cache off: every request crosses gateway -> gRPC -> catalogue.
+        _restart_gateway(stack, {"MOTCUA_PUBLIC_CACHE_SECONDS": "0"})
+        meter = ProcessMeter(stack, ("gateway", "catalogue"))
+        await closed_loop_http(base_url, searching(order), concurrency=CONCURRENCY, total=len(mix))  # warm up
+        before = meter.snapshot()
+        lat, err, secs = await closed_loop_http(base_url, searching(order), concurrency=CONCURRENCY, total=REQUESTS)
+        results.append(summarize("catalogue: gateway search, no gateway cache", lat, err, secs, **facts,
                                  **meter.per_request(before, meter.snapshot(), REQUESTS)))
+        _restart_gateway(stack, {"MOTCUA_PUBLIC_CACHE_SECONDS": ""}, remove=True)
 
         async def grpc_search(i: int) -> None:
             await stub.SearchProcedures(_grpc_request(mix[order[i % len(order)]]), timeout=5)
