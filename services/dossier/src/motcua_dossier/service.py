@@ -271,7 +271,7 @@ class DossierService:
 
     async def resolve_contact(self, *, contact_ref: str) -> Applicant:
         found = await repo.resolve_contact(self.pool, contact_ref)
-        if found is None:
+        if found is None or not (found.phone or found.email or found.zalo_user_id):  # unknown, or erased
             raise errors.contact_not_found()
         return found
 

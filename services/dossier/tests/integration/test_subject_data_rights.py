@@ -82,6 +82,10 @@ async def test_erase_anonymises_keeps_the_record_and_is_idempotent(stub: pb_grpc
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await stub.GetDossierByToken(pb.GetDossierByTokenRequest(code=mine[0].code, public_token=mine[0].public_token))
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    # Nobody can be reached any more: the notification service hears NOT_FOUND and sends nothing.
+    with pytest.raises(grpc.aio.AioRpcError) as gone:
+        await stub.ResolveContact(pb.ResolveContactRequest(contact_ref=mine[0].contact_ref))
+    assert gone.value.code() == grpc.StatusCode.NOT_FOUND
 
     again = await stub.EraseSubjectData(erase)
     assert again.replayed and dict(again.counts) == dict(first.counts)
