@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 from motcua.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from motcua_notification import repository
@@ -22,6 +21,7 @@ from motcua_notification.grpc_api import SERVICE_NAME, NotificationServicer
 from motcua_notification.outbound_events import TOPIC, WEBHOOK_DLT
 from motcua_notification.providers.base import Provider
 from motcua_notification.providers.esms import EsmsClient
+from motcua_notification.providers.http import HttpClient
 from motcua_notification.providers.smtp import SmtpClient
 from motcua_notification.providers.speedsms import SpeedSmsClient
 from motcua_notification.providers.zalo import ZaloCsClient, ZaloTokens, ZnsClient
@@ -41,7 +41,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = get_logger(__name__)
 
 
-def build_providers(settings: Settings, pool: asyncpg.Pool, http: httpx.AsyncClient) -> dict[str, Provider]:
+def build_providers(settings: Settings, pool: asyncpg.Pool, http: HttpClient) -> dict[str, Provider]:
     """One client per provider, keyed by the provider name recorded on each delivery."""
     z = settings.zalo
 
@@ -64,9 +64,9 @@ def build_providers(settings: Settings, pool: asyncpg.Pool, http: httpx.AsyncCli
         ZnsClient(base_url=z.zns_base_url, tokens=tokens, client=http),
         EsmsClient(base_url=settings.esms.base_url, api_key=settings.esms.api_key.get_secret_value(),
                    secret_key=settings.esms.secret_key.get_secret_value(), brandname=settings.esms.brandname,
-                   callback_url=callback, timeout=settings.provider_timeout_seconds, client=http),
+                   callback_url=callback, client=http),
         SpeedSmsClient(base_url=settings.speedsms.base_url, access_token=settings.speedsms.access_token.get_secret_value(),
-                       sender=settings.speedsms.sender, timeout=settings.provider_timeout_seconds, client=http),
+                       sender=settings.speedsms.sender, client=http),
         SmtpClient(host=settings.smtp.host, port=settings.smtp.port, sender=settings.smtp.sender,
                    username=settings.smtp.username, password=settings.smtp.password.get_secret_value(),
                    use_tls=settings.smtp.use_tls, start_tls=settings.smtp.start_tls, timeout=settings.provider_timeout_seconds,
@@ -85,14 +85,14 @@ class Components:
     consumer: Consumer
     servicer: NotificationServicer
     resolver: ContactResolver
-    http: httpx.AsyncClient
+    http: HttpClient
     consumer_pool: asyncpg.Pool
     #: Inbound SMTP for bounces and complaints (None when `bounce_smtp_port` is 0).
     bounces: BounceReceiver | None = None
 
     async def close(self) -> None:
         await self.resolver.close()
-        await self.http.aclose()
+        await self.http.close()
         await self.consumer_pool.close()
 
 
@@ -116,9 +116,7 @@ async def build_components(settings: Settings, *, pool: asyncpg.Pool, schema: st
     seeded = await seed_templates(pool, settings)
     if seeded:
         log.info("templates_seeded", count=seeded)
-    http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds,
-                             limits=httpx.Limits(max_connections=settings.worker_concurrency * 2,
-                                                 max_keepalive_connections=settings.worker_concurrency * 2))
+    http = HttpClient(timeout=settings.provider_timeout_seconds, max_connections=settings.worker_concurrency * 2)
     resolver = ContactResolver(dossier_target=settings.dossier_target, scheduler_target=settings.scheduler_target,
                                timeout=settings.resolve_contact_timeout_seconds)
     webhooks = WebhookWorker(pool=pool, settings=settings, box=box)

@@ -55,7 +55,7 @@ class EventHandler:
                        "body": structured_body(event)}
         # One statement per event: the consumer's chunk transaction stays short.
         nid, hooks = await repository.record_event(conn, notification=notification, webhook=webhook)
-        if nid is not None and wanted is not None:
-            log.info("notification_accepted", notification_id=str(nid), template=wanted.template_code)
+        if nid is not None and wanted is not None:  # DEBUG: the platform logs every event handled (event_processed)
+            log.debug("notification_accepted", notification_id=str(nid), template=wanted.template_code)
         if hooks:
             log.info("webhooks_enqueued", count=hooks)

@@ -146,19 +146,6 @@ async def claim_to_plan(conn: Conn, *, limit: int, lease_seconds: float) -> list
     )
 
 
-async def mark_planned(conn: Conn, *, notification_id: uuid.UUID, phone: str, email: str, zalo_user_id: str,
-                       full_name: str, chain: Sequence[str]) -> bool:
-    status = await conn.execute(
-        """
-        UPDATE notifications SET state = 'planned', phone = nullif($2, ''), email = nullif($3, ''),
-               zalo_user_id = nullif($4, ''), full_name = nullif($5, ''), chain = $6, updated_at = clock_timestamp()
-        WHERE id = $1 AND state = 'planning'
-        """,
-        notification_id, phone, email, zalo_user_id, full_name, list(chain),
-    )
-    return status.endswith(" 1")
-
-
 @dataclass(frozen=True)
 class PlannedContact:
     notification_id: uuid.UUID
@@ -167,26 +154,6 @@ class PlannedContact:
     zalo_user_id: str
     full_name: str
     chain: Sequence[str]
-
-
-async def mark_planned_many(conn: Conn, planned: Sequence[PlannedContact]) -> set[uuid.UUID]:
-    """`planning -> planned` for a batch in one statement; return the ids moved (others were planned meanwhile)."""
-    if not planned:
-        return set()
-    rows = await conn.fetch(
-        """
-        UPDATE notifications n SET state = 'planned', phone = nullif(u.phone, ''), email = nullif(u.email, ''),
-               zalo_user_id = nullif(u.zid, ''), full_name = nullif(u.name, ''),
-               chain = CASE WHEN u.chain = '' THEN '{}'::text[] ELSE string_to_array(u.chain, ',') END,
-               updated_at = clock_timestamp()
-        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(id, phone, email, zid, name, chain)
-        WHERE n.id = u.id AND n.state = 'planning'
-        RETURNING n.id
-        """,
-        [p.notification_id for p in planned], [p.phone for p in planned], [p.email for p in planned],
-        [p.zalo_user_id for p in planned], [p.full_name for p in planned], [",".join(p.chain) for p in planned],
-    )
-    return {r["id"] for r in rows}
 
 
 async def finish_notification(conn: Conn, *, notification_id: uuid.UUID, status: str, reason: str,
@@ -252,16 +219,9 @@ _DELIVERY_COLUMNS = """d.id, d.notification_id, d.event_key, d.recipient, d.chan
     d.first_attempt_at, d.sending_since, d.pinned_provider"""
 
 
-async def insert_deliveries(conn: Conn, deliveries: Iterable[NewDelivery]) -> list[asyncpg.Record]:
-    """Insert deliveries in one statement; an existing (event, recipient, channel) is left alone.
-
-    Return the rows inserted (delivery columns); those with a `claim_provider` are in `sending`."""
-    rows = list(deliveries)
-    if not rows:
-        return []
-    ids = [uuid.uuid4() for _ in rows]
-    return await conn.fetch(
-        f"""
+def _insert_deliveries_sql(where: str = "") -> str:
+    """INSERT of deliveries from the 13 arrays of `_delivery_arrays` ($1..$13); rows with a provider go in `sending`."""
+    return f"""
         INSERT INTO deliveries AS d (id, notification_id, event_key, recipient, channel, step, not_before, subject, body,
                                      body_html, zns_template_id, zns_data, tracking_id, status, provider, attempts,
                                      first_attempt_at, sending_since)
@@ -272,14 +232,64 @@ async def insert_deliveries(conn: Conn, deliveries: Iterable[NewDelivery]) -> li
         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[],
                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
              AS n(id, nid, ek, rcpt, ch, step, nb, subj, body, html, zt, zd, prov)
+        {where}
         ON CONFLICT ON CONSTRAINT deliveries_once DO NOTHING
         RETURNING {_DELIVERY_COLUMNS}
-        """,
-        ids, [r.notification_id for r in rows], [r.event_key for r in rows], [r.recipient for r in rows],
-        [r.channel for r in rows], [r.step for r in rows], [r.not_before for r in rows], [r.subject for r in rows],
-        [r.body for r in rows], [r.body_html for r in rows], [r.zns_template_id for r in rows],
+        """
+
+
+def _delivery_arrays(rows: Sequence[NewDelivery]) -> list[list[Any]]:
+    return [
+        [uuid.uuid4() for _ in rows], [r.notification_id for r in rows], [r.event_key for r in rows],
+        [r.recipient for r in rows], [r.channel for r in rows], [r.step for r in rows], [r.not_before for r in rows],
+        [r.subject for r in rows], [r.body for r in rows], [r.body_html for r in rows], [r.zns_template_id for r in rows],
         [json.dumps(r.zns_data or {}, ensure_ascii=False) for r in rows], [r.claim_provider for r in rows],
+    ]
+
+
+_INSERT_DELIVERIES = _insert_deliveries_sql()
+
+
+async def insert_deliveries(conn: Conn, deliveries: Iterable[NewDelivery]) -> list[asyncpg.Record]:
+    """Insert deliveries in one statement; an existing (event, recipient, channel) is left alone.
+
+    Return the rows inserted (delivery columns); those with a `claim_provider` are in `sending`."""
+    rows = list(deliveries)
+    if not rows:
+        return []
+    return await conn.fetch(_INSERT_DELIVERIES, *_delivery_arrays(rows))
+
+
+_PLAN_DELIVERIES = f"""
+    WITH moved AS (
+        UPDATE notifications n SET state = 'planned', phone = nullif(u.phone, ''), email = nullif(u.email, ''),
+               zalo_user_id = nullif(u.zid, ''), full_name = nullif(u.name, ''),
+               chain = CASE WHEN u.chain = '' THEN '{{}}'::text[] ELSE string_to_array(u.chain, ',') END,
+               updated_at = clock_timestamp()
+        FROM unnest($14::uuid[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+             AS u(id, phone, email, zid, name, chain)
+        WHERE n.id = u.id AND n.state = 'planning'
+        RETURNING n.id
+    ), inserted AS ({_insert_deliveries_sql("WHERE n.nid IN (SELECT id FROM moved)")})
+    SELECT m.id AS planned_id, i.* FROM moved m LEFT JOIN inserted i ON i.notification_id = m.id
+"""
+
+
+async def plan_deliveries(conn: Conn, planned: Sequence[PlannedContact], deliveries: Sequence[NewDelivery]
+                          ) -> tuple[set[uuid.UUID], list[asyncpg.Record]]:
+    """`planning -> planned` with the contact found, and the deliveries of the notifications moved, in ONE statement
+    (atomic without a transaction: no BEGIN/COMMIT round trips on the path of every message).
+
+    A notification planned by another worker meanwhile is not moved and gets none of its deliveries here.
+    Return (the ids moved, the deliveries inserted)."""
+    if not planned:
+        return set(), []
+    rows = await conn.fetch(
+        _PLAN_DELIVERIES, *_delivery_arrays(deliveries),
+        [p.notification_id for p in planned], [p.phone for p in planned], [p.email for p in planned],
+        [p.zalo_user_id for p in planned], [p.full_name for p in planned], [",".join(p.chain) for p in planned],
     )
+    return {r["planned_id"] for r in rows}, [r for r in rows if r["id"] is not None]
 
 
 async def claim_due(conn: Conn, *, limit: int, sms_provider: str) -> list[asyncpg.Record]:
@@ -315,21 +325,6 @@ async def record_attempt(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, ch
     )
 
 
-async def mark_sent(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, provider_message_id: str,
-                    cost_vnd: int) -> asyncpg.Record | None:
-    """`sending` -> `sent` for this attempt (a receipt that raced ahead keeps its later status)."""
-    return await conn.fetchrow(
-        """
-        UPDATE deliveries SET status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END,
-               sent_at = clock_timestamp(), sending_since = NULL, cost_vnd = $4, updated_at = clock_timestamp(),
-               provider_message_id = coalesce(nullif($3, ''), provider_message_id), pinned_provider = NULL
-        WHERE id = $1 AND attempts = $2 AND status IN ('sending', 'delivered', 'permanent-failure', 'temporary-failure')
-        RETURNING id, notification_id, channel, provider, provider_message_id, status, attempts
-        """,
-        delivery_id, attempt, provider_message_id, cost_vnd,
-    )
-
-
 @dataclass(frozen=True)
 class SentResult:
     delivery_id: uuid.UUID
@@ -338,53 +333,40 @@ class SentResult:
     cost_vnd: int
 
 
-async def mark_sent_many(conn: Conn, results: Sequence[SentResult]) -> list[asyncpg.Record]:
-    """`mark_sent` for a batch in one statement; return the rows updated (a stale attempt is left alone)."""
+async def record_sent(conn: Conn, results: Sequence[SentResult]) -> list[asyncpg.Record]:
+    """Record accepted provider calls in ONE statement: `sending -> sent` for the attempt made (a failure receipt or
+    a bounce that raced ahead keeps its status; a stale attempt is left alone), one `sent` attempt row each, and the
+    notifications `sent` (a failure is overridden by a later success).
+
+    Return the deliveries now `sent` or `delivered`, each with its notification's event facts."""
     if not results:
         return []
     return await conn.fetch(
         """
-        UPDATE deliveries d SET status = CASE WHEN d.status = 'sending' THEN 'sent' ELSE d.status END,
-               sent_at = clock_timestamp(), sending_since = NULL, cost_vnd = u.cost, updated_at = clock_timestamp(),
-               provider_message_id = coalesce(nullif(u.pmid, ''), d.provider_message_id), pinned_provider = NULL
-        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[]) AS u(id, attempt, pmid, cost)
-        WHERE d.id = u.id AND d.attempts = u.attempt
-          AND d.status IN ('sending', 'delivered', 'permanent-failure', 'temporary-failure')
-        RETURNING d.id, d.notification_id, d.channel, d.provider, d.provider_message_id, d.status, d.attempts
+        WITH updated AS (
+            UPDATE deliveries d SET status = CASE WHEN d.status = 'sending' THEN 'sent' ELSE d.status END,
+                   sent_at = clock_timestamp(), sending_since = NULL, cost_vnd = u.cost, updated_at = clock_timestamp(),
+                   provider_message_id = coalesce(nullif(u.pmid, ''), d.provider_message_id), pinned_provider = NULL
+            FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[]) AS u(id, attempt, pmid, cost)
+            WHERE d.id = u.id AND d.attempts = u.attempt
+              AND d.status IN ('sending', 'delivered', 'permanent-failure', 'temporary-failure')
+            RETURNING d.id, d.notification_id, d.channel, d.provider, d.provider_message_id, d.status, d.attempts
+        ), attempts AS (
+            INSERT INTO delivery_attempts (delivery_id, attempt, channel, provider, status, provider_message_id)
+            SELECT id, attempts, channel, provider, 'sent', coalesce(provider_message_id, '') FROM updated
+            ON CONFLICT DO NOTHING
+        ), notified AS (
+            UPDATE notifications SET status = 'sent', updated_at = clock_timestamp()
+            WHERE id IN (SELECT notification_id FROM updated WHERE status IN ('sent', 'delivered'))
+              AND status IN ('queued', 'failed')
+        )
+        SELECT u.*, n.template_code, n.dossier_code, n.booking_id, n.source_event_id
+        FROM updated u JOIN notifications n ON n.id = u.notification_id
+        WHERE u.status IN ('sent', 'delivered')
         """,
         [r.delivery_id for r in results], [r.attempt for r in results], [r.provider_message_id for r in results],
         [r.cost_vnd for r in results],
     )
-
-
-async def record_sent_attempts(conn: Conn, rows: Sequence[asyncpg.Record]) -> None:
-    """One `sent` attempt row per delivery of `rows` (as returned by `mark_sent_many`)."""
-    if rows:
-        await conn.execute(
-            """
-            INSERT INTO delivery_attempts (delivery_id, attempt, channel, provider, status, provider_message_id)
-            SELECT u.id, u.attempt, u.channel, u.provider, 'sent', u.pmid
-            FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[]) AS u(id, attempt, channel, provider, pmid)
-            ON CONFLICT DO NOTHING
-            """,
-            [r["id"] for r in rows], [r["attempts"] for r in rows], [r["channel"] for r in rows],
-            [r["provider"] for r in rows], [r["provider_message_id"] or "" for r in rows],
-        )
-
-
-async def notifications_sent(conn: Conn, notification_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
-    """`set_notification_status(..., 'sent')` for a batch; return each notification's event facts by id."""
-    rows = await conn.fetch(
-        """
-        WITH moved AS (
-            UPDATE notifications SET status = 'sent', updated_at = clock_timestamp()
-            WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'failed')
-        )
-        SELECT id, template_code, dossier_code, booking_id, source_event_id FROM notifications WHERE id = ANY($1::uuid[])
-        """,
-        list(set(notification_ids)),
-    )
-    return {r["id"]: r for r in rows}
 
 
 async def retry_later(conn: Conn, *, delivery_id: uuid.UUID, attempt: int, delay: float, error_code: str, error: str,

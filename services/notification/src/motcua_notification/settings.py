@@ -96,10 +96,12 @@ class Settings(ServiceSettings):
     # -- delivery worker -------------------------------------------------------------------------
     worker_enabled: bool = True
     worker_concurrency: int = Field(default=64, ge=1, le=1000, description="provider calls in flight")
-    #: Provider calls in flight per provider (eSMS, ZNS, SMTP...), within `worker_concurrency`. Also the number of
-    #: keep-alive connections a provider needs: more makes every request of the shared HTTP client scan more of them
-    #: (the profile of the local benchmark showed a third of the CPU in the HTTP client at 32).
+    #: Provider calls in flight per provider (eSMS, ZNS, SMTP...), within `worker_concurrency`; also the keep-alive
+    #: connections a provider needs.
     worker_provider_concurrency: int = Field(default=16, ge=1, le=1000)
+    #: Batches planned at once: while one waits for its ResolveContact answers, the notifications committed meanwhile
+    #: are claimed and planned by another instead of waiting for it (lag under load).
+    worker_plan_concurrency: int = Field(default=2, ge=1, le=16)
     #: Notifications planned, deliveries claimed and outcomes recorded per transaction (at most).
     worker_batch_size: int = Field(default=200, ge=1, le=5000)
     worker_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)

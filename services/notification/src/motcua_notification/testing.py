@@ -240,10 +240,7 @@ def _drain(child: subprocess.Popen[bytes], log_path: str | None) -> None:
             out.flush()
 
 
-async def _serve_child() -> None:
-    from motcua_platform.settings import load_settings
-
-    settings = load_settings(Settings)
+async def _serve_child(settings: Settings) -> None:
     schema = os.environ["MOTCUA_TEST_SCHEMA"]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -255,17 +252,18 @@ async def _serve_child() -> None:
 
 
 if __name__ == "__main__":
+    import uvloop
+
     from motcua_platform.logging import configure_logging
+    from motcua_platform.settings import load_settings
 
     if sys.argv[1:2] != ["serve"]:
         raise SystemExit("usage: python -m motcua_notification.testing serve")
     configure_logging(service="notification-child", level=os.environ.get("MOTCUA_LOG_LEVEL", "INFO"), fmt="json")
-    if os.environ.get("MOTCUA_TEST_UVLOOP") == "1":  # measuring the event loop's share (the services use asyncio's)
-        import uvloop
-
-        uvloop.run(_serve_child())
-    else:
-        asyncio.run(_serve_child())
+    child_settings = load_settings(Settings)
+    # The event loop of the service process (MOTCUA_EVENT_LOOP, as `motcua_platform.runtime.main` picks it).
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop if child_settings.event_loop == "uvloop" else None) as runner:
+        runner.run(_serve_child(child_settings))
 
 
 # -- sample events ------------------------------------------------------------------------------------

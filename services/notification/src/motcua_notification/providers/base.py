@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import httpx
-
 
 @dataclass(frozen=True)
 class OutboundMessage:
@@ -62,21 +60,6 @@ class Provider(Protocol):
     async def send(self, message: OutboundMessage) -> Accepted: ...
 
     async def close(self) -> None: ...
-
-
-def transport_error(provider: str, exc: Exception) -> ProviderError:
-    """Classify an httpx failure: nothing sent (connect) vs maybe sent (timeout/disconnect after sending)."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return ProviderError(provider, "connect_error", f"{type(exc).__name__}: {exc}", retryable=True, provider_fault=True)
-    return ProviderError(provider, "transport_error", f"{type(exc).__name__}: {exc}", retryable=True, provider_fault=True,
-                         ambiguous=True)
-
-
-def http_status_error(provider: str, response: httpx.Response) -> ProviderError:
-    """A non-2xx answer: 5xx and 429 are retryable (nothing was accepted), other 4xx are permanent."""
-    status = response.status_code
-    retryable = status >= 500 or status in (408, 429)
-    return ProviderError(provider, f"http_{status}", response.text[:200], retryable=retryable, provider_fault=retryable)
 
 
 def e164_to_local(phone: str) -> str:

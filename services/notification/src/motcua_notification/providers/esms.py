@@ -26,16 +26,8 @@ secret token (`provider_callback_token`).
 
 from __future__ import annotations
 
-import httpx
-
-from motcua_notification.providers.base import (
-    Accepted,
-    OutboundMessage,
-    ProviderError,
-    e164_to_local,
-    http_status_error,
-    transport_error,
-)
+from motcua_notification.providers.base import Accepted, OutboundMessage, ProviderError, e164_to_local
+from motcua_notification.providers.http import HttpClient, http_status_error
 
 SEND_PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
 PERMANENT = {"99": "phone blocked", "108": "phone number malformed", "177": "network not registered",
@@ -51,13 +43,13 @@ class EsmsClient:
     idempotent = True
 
     def __init__(self, *, base_url: str, api_key: str, secret_key: str, brandname: str, callback_url: str,
-                 timeout: float, client: httpx.AsyncClient | None = None) -> None:
-        self._base = base_url.rstrip("/")
+                 client: HttpClient) -> None:
+        self._url = base_url.rstrip("/") + SEND_PATH
         self._api_key = api_key
         self._secret_key = secret_key
         self._brandname = brandname
         self._callback_url = callback_url
-        self._client = client or httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=100))
+        self._client = client
 
     async def send(self, message: OutboundMessage) -> Accepted:
         payload = {
@@ -72,16 +64,13 @@ class EsmsClient:
             "RequestId": message.tracking_id,
             "CallbackUrl": self._callback_url,
         }
+        reply = await self._client.post(self.name, self._url, json_body=payload)
+        if reply.status != 200:
+            raise http_status_error(self.name, reply)
         try:
-            response = await self._client.post(self._base + SEND_PATH, json=payload)
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc) from exc
-        if response.status_code != 200:
-            raise http_status_error(self.name, response)
-        try:
-            body = response.json()
+            body = reply.json()
         except ValueError:
-            raise ProviderError(self.name, "bad_response", response.text[:200], retryable=True, provider_fault=True) from None
+            raise ProviderError(self.name, "bad_response", reply.text[:200], retryable=True, provider_fault=True) from None
         code = str(body.get("CodeResult", ""))
         if code == "100":
             return Accepted(provider_message_id=str(body.get("SMSID", "")))
@@ -96,4 +85,4 @@ class EsmsClient:
         raise ProviderError(self.name, code or "unknown", detail, retryable=True, provider_fault=True)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        return None  # the shared HTTP client is closed by its owner

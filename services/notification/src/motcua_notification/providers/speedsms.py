@@ -21,16 +21,10 @@ dashboard: {"type": "report", "tranId": 123, "phone": "849...", "status": 0}
 
 from __future__ import annotations
 
-import httpx
+import base64
 
-from motcua_notification.providers.base import (
-    Accepted,
-    OutboundMessage,
-    ProviderError,
-    e164_to_84,
-    http_status_error,
-    transport_error,
-)
+from motcua_notification.providers.base import Accepted, OutboundMessage, ProviderError, e164_to_84
+from motcua_notification.providers.http import HttpClient, http_status_error
 
 SEND_PATH = "/index.php/sms/send"
 PERMANENT = {"101": "invalid parameters", "105": "invalid phone number", "110": "encoding not supported",
@@ -43,25 +37,21 @@ class SpeedSmsClient:
     route = "sms"
     idempotent = False
 
-    def __init__(self, *, base_url: str, access_token: str, sender: str, timeout: float,
-                 client: httpx.AsyncClient | None = None) -> None:
-        self._base = base_url.rstrip("/")
-        self._auth = httpx.BasicAuth(access_token, "x")
+    def __init__(self, *, base_url: str, access_token: str, sender: str, client: HttpClient) -> None:
+        self._url = base_url.rstrip("/") + SEND_PATH
+        self._headers = {"Authorization": "Basic " + base64.b64encode(f"{access_token}:x".encode()).decode()}
         self._sender = sender
-        self._client = client or httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=100))
+        self._client = client
 
     async def send(self, message: OutboundMessage) -> Accepted:
         payload = {"to": [e164_to_84(message.recipient)], "content": message.body, "sms_type": 3, "sender": self._sender}
+        reply = await self._client.post(self.name, self._url, json_body=payload, headers=self._headers)
+        if reply.status != 200:
+            raise http_status_error(self.name, reply)
         try:
-            response = await self._client.post(self._base + SEND_PATH, json=payload, auth=self._auth)
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc) from exc
-        if response.status_code != 200:
-            raise http_status_error(self.name, response)
-        try:
-            body = response.json()
+            body = reply.json()
         except ValueError:
-            raise ProviderError(self.name, "bad_response", response.text[:200], retryable=True, provider_fault=True) from None
+            raise ProviderError(self.name, "bad_response", reply.text[:200], retryable=True, provider_fault=True) from None
         if body.get("status") == "success":
             data = body.get("data") or {}
             if data.get("invalidPhone"):
@@ -74,4 +64,4 @@ class SpeedSmsClient:
         raise ProviderError(self.name, code or "unknown", detail, retryable=True, provider_fault=True)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        return None  # the shared HTTP client is closed by its owner

@@ -37,16 +37,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-import httpx
-
-from motcua_notification.providers.base import (
-    Accepted,
-    OutboundMessage,
-    ProviderError,
-    e164_to_84,
-    http_status_error,
-    transport_error,
-)
+from motcua_notification.providers.base import Accepted, OutboundMessage, ProviderError, e164_to_84
+from motcua_notification.providers.http import HttpClient, http_status_error
 
 TOKEN_ERRORS = {-216, -124}
 #: Banner of the request_user_info card (Zalo requires an image URL).
@@ -69,7 +61,7 @@ class ZaloTokens:
     """The OA's access token, refreshed on demand; one refresh at a time in this process."""
 
     def __init__(self, *, oauth_base_url: str, app_id: str, app_secret: str, bootstrap_access: str, bootstrap_refresh: str,
-                 load: LoadTokens, save: SaveTokens, client: httpx.AsyncClient) -> None:
+                 load: LoadTokens, save: SaveTokens, client: HttpClient) -> None:
         self._url = oauth_base_url.rstrip("/") + "/v4/oa/access_token"
         self._app_id = app_id
         self._app_secret = app_secret
@@ -95,17 +87,16 @@ class ZaloTokens:
                 return stored[0]
             refresh_token = (stored or self._current or self._bootstrap)[1]
             try:
-                response = await self._client.post(
-                    self._url,
-                    headers={"secret_key": self._app_secret},
-                    data={"refresh_token": refresh_token, "app_id": self._app_id, "grant_type": "refresh_token"},
+                reply = await self._client.post(
+                    "zalo_oauth", self._url, headers={"secret_key": self._app_secret},
+                    form={"refresh_token": refresh_token, "app_id": self._app_id, "grant_type": "refresh_token"},
                 )
-                body = response.json() if response.status_code == 200 else {}
-            except (httpx.HTTPError, ValueError) as exc:
+                body = reply.json() if reply.status == 200 else {}
+            except (ProviderError, ValueError) as exc:
                 raise ProviderError("zalo_oauth", "refresh_failed", f"{type(exc).__name__}: {exc}", retryable=True,
                                     provider_fault=True) from exc
             if not body.get("access_token") or not body.get("refresh_token"):
-                raise ProviderError("zalo_oauth", str(body.get("error", f"http_{response.status_code}")),
+                raise ProviderError("zalo_oauth", str(body.get("error", f"http_{reply.status}")),
                                     str(body.get("error_description") or body)[:200], retryable=True, provider_fault=True)
             expires_in = int(body.get("expires_in") or 90000)
             await self._save(body["access_token"], body["refresh_token"], expires_in)
@@ -120,7 +111,7 @@ class _ZaloApi:
     idempotent = False
     permanent: ClassVar[dict[int, str]] = {}
 
-    def __init__(self, *, base_url: str, tokens: ZaloTokens, client: httpx.AsyncClient) -> None:
+    def __init__(self, *, base_url: str, tokens: ZaloTokens, client: HttpClient) -> None:
         self._base = base_url.rstrip("/")
         self._tokens = tokens
         self._client = client
@@ -128,17 +119,14 @@ class _ZaloApi:
     async def _call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         token = await self._tokens.access_token()
         for attempt in (1, 2):
+            reply = await self._client.post(self.name, self._base + path, json_body=payload, headers={"access_token": token})
+            if reply.status != 200:
+                raise http_status_error(self.name, reply)
             try:
-                response = await self._client.post(self._base + path, json=payload, headers={"access_token": token})
-            except httpx.HTTPError as exc:
-                raise transport_error(self.name, exc) from exc
-            if response.status_code != 200:
-                raise http_status_error(self.name, response)
-            try:
-                body = response.json()
+                body = reply.json()
                 error = int(body.get("error", -100))
             except (ValueError, TypeError):
-                raise ProviderError(self.name, "bad_response", response.text[:200], retryable=True,
+                raise ProviderError(self.name, "bad_response", reply.text[:200], retryable=True,
                                     provider_fault=True) from None
             if error == 0:
                 return body.get("data") or {}
