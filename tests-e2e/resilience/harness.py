@@ -13,6 +13,9 @@ import asyncio
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -29,7 +32,7 @@ import psutil
 from e2e_stack import RunningStack, start_stack, stop_stack
 from motcua_platform.embedded.broker import EmbeddedBroker
 from motcua_platform.embedded.postgres import EmbeddedPostgres
-from motcua_platform.embedded.process import free_port
+from motcua_platform.embedded.process import child_preexec, free_port
 from motcua_platform.kafka import contract_topics, ensure_topics
 
 FULL = os.environ.get("MOTCUA_RESILIENCE_FULL", "").lower() in ("1", "true", "yes")
@@ -217,6 +220,88 @@ def dump_events(bootstrap: str, path: Path) -> None:
             out.write(json.dumps({"topic": r.topic, "key": r.key, "headers": r.headers, "value": r.value},
                                  ensure_ascii=False) + "\n")
     STACK_EVENTS.append(path)
+
+
+# -- more processes of a service (scaling) ----------------------------------------------------------
+
+#: The variables naming ports a service process listens on: each replica needs its own.
+LISTEN_PORTS = ("MOTCUA_GRPC_PORT", "MOTCUA_METRICS_PORT", "MOTCUA_BOUNCE_SMTP_PORT")
+
+
+@dataclass
+class Replica:
+    """One more process of a stack's service, started by the test (the stack neither sees nor restarts it)."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> tuple[int, float]:
+        """Send `sig` and wait for the exit; return (exit code, seconds it took). SIGKILL after `timeout`."""
+        started = time.monotonic()
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode, time.monotonic() - started
+
+
+def start_replica(sc: Scenario, service: str, name: str, extra_env: dict[str, str] | None = None) -> Replica:
+    """Start `python -m motcua_<service>` with the environment of the stack's own process of that service
+    (same database, broker, consumer group, providers), on its own free ports, its Kafka client id `name`
+    (consumer group member ids start with it), its output in `<tmp>/<name>.log` (scanned like the stack's).
+
+    It dies with the test process (parent-death signal); stop it with `Replica.stop`.
+    """
+    env = psutil.Process(sc.service_pid(service)).environ()
+    env.update({var: str(free_port()) for var in LISTEN_PORTS if var in env})
+    env.update({"MOTCUA_KAFKA_CLIENT_ID": name, **(extra_env or {})})
+    log_path = sc.infra.tmp / f"{name}.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", f"motcua_{service}"], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, preexec_fn=child_preexec(None, die_with_parent=True))
+    STACK_LOGS.append(log_path)
+    return Replica(name, process, log_path)
+
+
+async def group_members(bootstrap: str, group: str) -> list[str]:
+    """The member ids of consumer group `group` as the broker describes it now (each starts with its client id)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        described = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    return sorted(m[0] for response in described for g in response.groups for m in g[5])
+
+
+def log_records(path: Path, *, prefix: str = "", event: str | None = None) -> list[dict[str, Any]]:
+    """The JSON log records in `path` (lines starting with `prefix`, as the stack prefixes its services'),
+    only those whose `event` is `event` when given."""
+    out: list[dict[str, Any]] = []
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = raw.lstrip()  # the stack right-aligns the names of its sources
+        if not line.startswith(prefix):
+            continue
+        text = line[len(prefix):].strip()
+        if not text.startswith("{"):
+            continue
+        try:
+            record = json.loads(text)
+        except ValueError:
+            continue
+        if event is None or record.get("event") == event:
+            out.append(record)
+    return out
 
 
 # -- the client side --------------------------------------------------------------------------------
