@@ -38,7 +38,7 @@ def change_channel(schema: str) -> str:
 class ReadCache:
     """A bounded LRU map with a generation number; `invalidate()` empties it and moves to the next generation."""
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 1_000) -> None:
         self.max_entries = max_entries
         self.generation = 0
         self.enabled = max_entries > 0

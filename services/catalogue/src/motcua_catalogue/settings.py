@@ -14,7 +14,7 @@ class Settings(ServiceSettings):
         default=True,
         description="Load the shipped demo catalogue at start when the catalogue is empty; set false in production",
     )
-    catalogue_cache_entries: int = Field(default=10_000, ge=0, le=1_000_000, description="Read cache size; 0 disables it")
+    catalogue_cache_entries: int = Field(default=1_000, ge=0, le=1_000_000, description="Read cache size; 0 disables it")
     catalogue_fuzzy_threshold: float = Field(
         default=0.55, gt=0, lt=1, description="pg_trgm word similarity a typo must reach in the last-resort search stage"
     )
