@@ -66,6 +66,7 @@ async def closed_loop(
     """Run `total` calls with `concurrency` workers back to back; return (latencies, errors, seconds)."""
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, tuple[int, str]] = {}  # error type -> (count, first message): printed, so an error is never a mystery
     counter = iter(range(total))
 
     async def worker() -> None:
@@ -74,13 +75,17 @@ async def closed_loop(
             started = time.perf_counter()
             try:
                 await call(i)
-            except Exception:
+            except Exception as exc:
                 errors += 1
+                count, first = kinds.get(type(exc).__name__, (0, str(exc)[:200]))
+                kinds[type(exc).__name__] = (count + 1, first)
                 continue
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    for kind, (count, first) in kinds.items():
+        print(f"  errors: {count} x {kind}: {first}", flush=True)
     return latencies, errors, time.perf_counter() - started
 
 
