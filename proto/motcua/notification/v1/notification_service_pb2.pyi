@@ -488,3 +488,33 @@ class ReenableSubscriptionRequest(_message.Message):
     subscription_id: str
     agency_id: str
     def __init__(self, subscription_id: _Optional[str] = ..., agency_id: _Optional[str] = ...) -> None: ...
+
+class GetEmailSuppressionRequest(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class EmailSuppression(_message.Message):
+    __slots__ = ("email", "reason", "status_code", "diagnostic", "since")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_CODE_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSTIC_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    reason: str
+    status_code: str
+    diagnostic: str
+    since: _timestamp_pb2.Timestamp
+    def __init__(self, email: _Optional[str] = ..., reason: _Optional[str] = ..., status_code: _Optional[str] = ..., diagnostic: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LiftEmailSuppressionRequest(_message.Message):
+    __slots__ = ("email", "actor", "reason")
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    actor: str
+    reason: str
+    def __init__(self, email: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -119,6 +119,16 @@ class NotificationServiceStub:
                 request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ReenableSubscriptionRequest.SerializeToString,
                 response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Subscription.FromString,
                 _registered_method=True)
+        self.GetEmailSuppression = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/GetEmailSuppression',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.GetEmailSuppressionRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.EmailSuppression.FromString,
+                _registered_method=True)
+        self.LiftEmailSuppression = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/LiftEmailSuppression',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.LiftEmailSuppressionRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.EmailSuppression.FromString,
+                _registered_method=True)
         self.ExportSubjectData = channel.unary_unary(
                 '/motcua.notification.v1.NotificationService/ExportSubjectData',
                 request_serializer=motcua_dot_common_dot_v1_dot_subject__data__pb2.ExportSubjectDataRequest.SerializeToString,
@@ -269,6 +279,25 @@ class NotificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetEmailSuppression(self, request, context):
+        """Officers: whether an e-mail address gets no more e-mail (a hard bounce or
+        a complaint) and why. NOT_FOUND when the address is not suppressed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LiftEmailSuppression(self, request, context):
+        """Officers: lift the suppression of an address once the citizen fixed the
+        mailbox (or withdrew the complaint): e-mail is planned again for new
+        notifications. The lift is audited (who, when, why; the address only as a
+        hash). Returns the suppression that was lifted; NOT_FOUND when there is
+        none (so a retried lift says the address is already free).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ExportSubjectData(self, request, context):
         """Data-subject rights (docs/data-subject-rights.md): returns every record
         this service holds about the subject, as JSON. Operators only, through
@@ -368,6 +397,16 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.ReenableSubscription,
                     request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.ReenableSubscriptionRequest.FromString,
                     response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.Subscription.SerializeToString,
+            ),
+            'GetEmailSuppression': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEmailSuppression,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.GetEmailSuppressionRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.EmailSuppression.SerializeToString,
+            ),
+            'LiftEmailSuppression': grpc.unary_unary_rpc_method_handler(
+                    servicer.LiftEmailSuppression,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.LiftEmailSuppressionRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.EmailSuppression.SerializeToString,
             ),
             'ExportSubjectData': grpc.unary_unary_rpc_method_handler(
                     servicer.ExportSubjectData,
@@ -816,6 +855,60 @@ class NotificationService:
             '/motcua.notification.v1.NotificationService/ReenableSubscription',
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.ReenableSubscriptionRequest.SerializeToString,
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.Subscription.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEmailSuppression(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/GetEmailSuppression',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.GetEmailSuppressionRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.EmailSuppression.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LiftEmailSuppression(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/LiftEmailSuppression',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.LiftEmailSuppressionRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.EmailSuppression.FromString,
             options,
             channel_credentials,
             insecure,

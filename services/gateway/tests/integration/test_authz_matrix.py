@@ -91,6 +91,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # notifications
     ("GET", "/api/v1/notifications"): OFFICERS,
     ("GET", "/api/v1/notifications/{notification_id}"): OFFICERS,
+    ("POST", "/api/v1/email-suppressions/lookup"): OFFICERS,
+    ("POST", "/api/v1/email-suppressions/lift"): OFFICERS,
     ("GET", "/api/v1/notification-templates"): OFFICERS,
     ("PUT", "/api/v1/notification-templates/{code}/{channel}"): OPERATORS,
     ("POST", "/api/v1/notification-templates/{code}/preview"): OFFICERS,

@@ -161,6 +161,38 @@ async def test_notification_officer_sees_delivery_status_updated_by_provider_rec
     assert (await world.http.get("/api/v1/notifications", headers=officer)).status_code == 422
 
 
+async def test_officer_looks_up_and_lifts_an_email_suppression_with_an_audit(world: World) -> None:
+    # A hard bounce recorded by the bounce receiver (its own tests cover how): the address gets no more e-mail.
+    await world.notification.pool.execute(
+        "INSERT INTO email_suppressions (address, reason, status_code, diagnostic) VALUES ($1, 'hard_bounce', '5.1.1', $2)",
+        "ba.tu@example.vn", "550 5.1.1 mailbox unavailable")
+    officer = world.auth("canbo.saigon")
+    found = await world.http.post("/api/v1/email-suppressions/lookup", json={"email": "Ba.Tu@example.vn"}, headers=officer)
+    assert found.status_code == 200, found.text
+    assert {k: found.json()[k] for k in ("email", "reason", "status_code")} == {
+        "email": "ba.tu@example.vn", "reason": "hard_bounce", "status_code": "5.1.1"}
+    assert found.json()["since"]
+
+    volunteer = await world.http.post("/api/v1/email-suppressions/lift", headers=world.auth("tnv.an"),
+                                      json={"email": "ba.tu@example.vn", "reason": "Hộp thư đã khôi phục"})
+    assert volunteer.status_code == 403
+    no_reason = await world.http.post("/api/v1/email-suppressions/lift", json={"email": "ba.tu@example.vn"}, headers=officer)
+    assert no_reason.status_code == 422
+    bad = await world.http.post("/api/v1/email-suppressions/lift", headers=officer,
+                                json={"email": "khong-phai-email", "reason": "Hộp thư đã khôi phục"})
+    assert bad.status_code == 422 and bad.json()["detail"] == "Địa chỉ e-mail không hợp lệ."
+
+    lifted = await world.http.post("/api/v1/email-suppressions/lift", headers=officer,
+                                   json={"email": "ba.tu@example.vn", "reason": "Công dân xác nhận đã khôi phục hộp thư"})
+    assert lifted.status_code == 200 and lifted.json()["reason"] == "hard_bounce"
+    audit = await world.notification.pool.fetchrow("SELECT lifted_by, lift_reason FROM email_suppression_lifts")
+    assert (audit["lifted_by"], audit["lift_reason"]) == ("canbo.saigon", "Công dân xác nhận đã khôi phục hộp thư")
+    for path in ("/api/v1/email-suppressions/lookup", "/api/v1/email-suppressions/lift"):
+        gone = await world.http.post(path, json={"email": "ba.tu@example.vn", "reason": "lần hai"}, headers=officer)
+        assert gone.status_code == 404 and gone.headers["content-type"].startswith("application/problem+json")
+        assert gone.json()["detail"] == "Địa chỉ e-mail này không bị chặn gửi."
+
+
 async def test_provider_callback_endpoints_refuse_wrong_token_and_bad_zalo_signature(world: World) -> None:
     wrong = await world.http.get("/api/v1/provider-callbacks/esms/not-the-token", params={"SMSID": "x", "SendStatus": "5"})
     assert wrong.status_code == 401 and wrong.headers["content-type"].startswith("application/problem+json")

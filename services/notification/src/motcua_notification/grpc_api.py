@@ -95,6 +95,11 @@ def template_pb(template: tpl.Template, created_at: datetime | None) -> pb.Templ
                        available_parameters=available, created_at=ts(created_at), created_by=template.created_by)
 
 
+def _suppression_pb(row: Any) -> pb.EmailSuppression:
+    return pb.EmailSuppression(email=row["address"], reason=row["reason"], status_code=row["status_code"],
+                               diagnostic=row["diagnostic"], since=ts(row["updated_at"]))
+
+
 def subscription_pb(row: Any) -> pb.Subscription:
     return pb.Subscription(id=str(row["id"]), agency_id=row["agency_id"], url=row["url"], event_types=list(row["event_types"]),
                            procedure_codes=list(row["procedure_codes"]), has_secret=bool(row["secret_ciphertext"]),
@@ -189,6 +194,15 @@ class NotificationServicer(SubjectDataRpcs, pb_grpc.NotificationServiceServicer)
                                    context: grpc.aio.ServicerContext) -> pb.Subscription:
         row = await self._svc.reenable_subscription(subscription_id=request.subscription_id, agency_id=request.agency_id)
         return subscription_pb(row)
+
+    async def GetEmailSuppression(self, request: pb.GetEmailSuppressionRequest,
+                                  context: grpc.aio.ServicerContext) -> pb.EmailSuppression:
+        return _suppression_pb(await self._svc.email_suppression(email=request.email))
+
+    async def LiftEmailSuppression(self, request: pb.LiftEmailSuppressionRequest,
+                                   context: grpc.aio.ServicerContext) -> pb.EmailSuppression:
+        return _suppression_pb(await self._svc.lift_email_suppression(email=request.email, actor=request.actor,
+                                                                      reason=request.reason))
 
     async def ListSubscriptionDeliveries(self, request: pb.ListSubscriptionDeliveriesRequest,
                                          context: grpc.aio.ServicerContext) -> pb.ListSubscriptionDeliveriesResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -628,6 +629,31 @@ async def suppressed_emails(conn: Conn, addresses: Iterable[str]) -> set[str]:
         return set()
     rows = await conn.fetch("SELECT address FROM email_suppressions WHERE address = ANY($1::text[])", wanted)
     return {r["address"] for r in rows}
+
+
+def address_sha256(address: str) -> str:
+    """The key of an address in the lift audit (lower case, SHA-256 hex)."""
+    return hashlib.sha256(address.lower().encode()).hexdigest()
+
+
+async def email_suppression(conn: Conn, *, address: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM email_suppressions WHERE address = $1", address.lower())
+
+
+async def lift_email_suppression(conn: Conn, *, address: str, actor: str, reason: str) -> asyncpg.Record | None:
+    """Delete the suppression of `address` and audit the lift, in ONE statement; return the suppression lifted
+    (None when there was none: nothing is audited)."""
+    return await conn.fetchrow(
+        """
+        WITH lifted AS (DELETE FROM email_suppressions WHERE address = $1 RETURNING *),
+             audit AS (
+                INSERT INTO email_suppression_lifts (address_sha256, suppression_reason, status_code, suppressed_at,
+                                                     lifted_by, lift_reason)
+                SELECT $2, reason, status_code, updated_at, $3, $4 FROM lifted)
+        SELECT * FROM lifted
+        """,
+        address.lower(), address_sha256(address), actor, reason,
+    )
 
 
 async def suppress_email(conn: Conn, *, address: str, reason: str, status_code: str, diagnostic: str,

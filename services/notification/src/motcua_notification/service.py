@@ -312,6 +312,34 @@ class NotificationService:
             log.info("subscription_reenabled", subscription_id=subscription_id, agency_id=agency_id)
         return row
 
+    # -- e-mail suppressions (hard bounces, complaints) ---------------------------------------------
+
+    async def email_suppression(self, *, email: str) -> asyncpg.Record:
+        address = _suppression_address(email)
+        async with self._pool.acquire() as conn:
+            row = await repository.email_suppression(conn, address=address)
+        if row is None:
+            raise NotFound("EMAIL_NOT_SUPPRESSED", "the address is not suppressed",
+                           "Địa chỉ e-mail này không bị chặn gửi.")
+        return row
+
+    async def lift_email_suppression(self, *, email: str, actor: str, reason: str) -> asyncpg.Record:
+        """Delete the suppression and audit the lift (one statement); new notifications plan e-mail again."""
+        address = _suppression_address(email)
+        if not actor:
+            raise InvalidArgument("ACTOR_REQUIRED", "actor is required", "Thiếu người thực hiện.")
+        reason = (reason or "").strip()
+        if not reason or len(reason) > 500:
+            raise InvalidArgument("REASON_REQUIRED", "a reason of 1 to 500 characters is required",
+                                  "Cần ghi lý do bỏ chặn (tối đa 500 ký tự).")
+        async with self._pool.acquire() as conn:
+            row = await repository.lift_email_suppression(conn, address=address, actor=actor, reason=reason)
+        if row is None:
+            raise NotFound("EMAIL_NOT_SUPPRESSED", "the address is not suppressed",
+                           "Địa chỉ e-mail này không bị chặn gửi.")
+        log.info("email_suppression_lifted", email=mask_email(address), suppression_reason=row["reason"], actor=actor)
+        return row
+
     async def subscription_deliveries(self, *, subscription_id: str, status: str, page: Page
                                       ) -> tuple[asyncpg.Record, list[asyncpg.Record], int]:
         sid = _uuid(subscription_id)
@@ -334,6 +362,13 @@ class NotificationService:
             error_code=error_code, occurred_at=occurred_at or datetime.now(UTC))
         log.info("provider_receipt", provider=provider, status=status, matched=matched, error_code=error_code or None)
         return matched, nid
+
+
+def _suppression_address(email: str) -> str:
+    address = (email or "").strip().lower()
+    if not _EMAIL.match(address) or len(address) > 320:
+        raise InvalidArgument("EMAIL_INVALID", "email is not valid", "Địa chỉ e-mail không hợp lệ.")
+    return address
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -24,6 +24,7 @@ import asyncpg
 import grpc
 
 from motcua.common.v1 import subject_data_pb2 as sd
+from motcua_notification import repository
 from motcua_platform import subject_data as dsr
 from motcua_platform.logging import get_logger
 
@@ -58,6 +59,8 @@ async def export(pool: asyncpg.Pool, subject: dsr.Subject) -> sd.ExportSubjectDa
         followers = await conn.fetch("SELECT * FROM zalo_followers WHERE zalo_user_id = ANY($1::text[])", sorted(zalo))
         emails = {r["email"].lower() for r in notifications if r["email"]} | set(subject.emails)
         suppressions = await conn.fetch("SELECT * FROM email_suppressions WHERE address = ANY($1::text[])", sorted(emails))
+        lifts = await conn.fetch("SELECT * FROM email_suppression_lifts WHERE address_sha256 = ANY($1::text[])",
+                                 sorted(repository.address_sha256(e) for e in emails))
         events = await dsr.outbox_rows(conn, keys=[str(i) for i in ids], needles=subject.identifiers())
     records: dict[str, list[dict[str, Any]]] = {
         "notifications": [dsr.record(r, json_columns=("params",)) for r in notifications],
@@ -66,6 +69,7 @@ async def export(pool: asyncpg.Pool, subject: dsr.Subject) -> sd.ExportSubjectDa
         "preferences": [dsr.record(r) for r in preferences],
         "zalo_followers": [dsr.record(r) for r in followers],
         "email_suppressions": [dsr.record(r) for r in suppressions],
+        "email_suppression_lifts": [dsr.record(r) for r in lifts],
         "events": events,
     }
     linked = sd.DataSubject(linked_emails=sorted({r["email"].lower() for r in notifications if r["email"]}),
@@ -152,6 +156,9 @@ async def erase(pool: asyncpg.Pool, subject: dsr.Subject, *, request_id: str, ac
         # A hard bounce or complaint of the person's address: nothing to keep once we hold no address of theirs.
         result.add("email_suppressions", await _count(conn, "DELETE FROM email_suppressions WHERE address = ANY($1::text[])",
                                                       sorted(emails)))
+        result.add("email_suppression_lifts", await _count(
+            conn, "DELETE FROM email_suppression_lifts WHERE address_sha256 = ANY($1::text[])",
+            sorted(repository.address_sha256(e) for e in emails)))
         webhook = await conn.fetch(
             "SELECT id, body FROM webhook_deliveries "
             "WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) n WHERE position(convert_to(n, 'UTF8') in body) > 0) FOR UPDATE",

@@ -12,11 +12,16 @@ from email.mime.text import MIMEText
 from typing import Any
 
 import aiosmtplib
+import grpc
 import pytest
 
+from motcua.notification.v1 import notification_service_pb2 as pb
+from motcua.notification.v1.notification_service_pb2_grpc import NotificationServiceStub
+from motcua_notification import repository
 from motcua_notification.fakes.server import FakeProviders, FakesSettings
 from motcua_notification.testing import ContactDirectory, RunningNotification, running_notification, settings_for_test
 from motcua_platform.embedded.process import free_port
+from motcua_platform.grpc_client import decode_rpc_error
 
 pytestmark = pytest.mark.integration
 
@@ -81,6 +86,39 @@ async def test_refused_at_rcpt_is_a_permanent_failure_never_retried_and_the_addr
 
     assert await poll(sms_sent)
     assert await email_delivery(running, second) is None
+
+    # The citizen fixed the mailbox: an officer looks the suppression up, lifts it (audited), and e-mail goes again.
+    async with grpc.aio.insecure_channel(running.address) as channel:
+        stub = NotificationServiceStub(channel)
+        found = await stub.GetEmailSuppression(pb.GetEmailSuppressionRequest(email=" KHONG.CO@example.vn "))
+        assert (found.email, found.reason, found.status_code) == ("khong.co@example.vn", "hard_bounce", "550")
+        for bad in (pb.LiftEmailSuppressionRequest(email="khong.co@example.vn", actor="canbo.saigon", reason=" "),
+                    pb.LiftEmailSuppressionRequest(email="not-an-address", actor="canbo.saigon", reason="x")):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.LiftEmailSuppression(bad)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        del fakes.state.recipient_codes[("smtp", "khong.co@example.vn")]
+        lifted = await stub.LiftEmailSuppression(pb.LiftEmailSuppressionRequest(
+            email="khong.co@example.vn", actor="canbo.saigon", reason="Công dân xác nhận đã khôi phục hộp thư"))
+        assert (lifted.email, lifted.reason) == ("khong.co@example.vn", "hard_bounce")
+        for call in (lambda: stub.GetEmailSuppression(pb.GetEmailSuppressionRequest(email="khong.co@example.vn")),
+                     lambda: stub.LiftEmailSuppression(pb.LiftEmailSuppressionRequest(
+                         email="khong.co@example.vn", actor="canbo.saigon", reason="lần hai"))):
+            with pytest.raises(grpc.aio.AioRpcError) as gone:
+                await call()
+            assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+            assert (decode_rpc_error(gone.value) or pytest.fail("no details")).code == "EMAIL_NOT_SUPPRESSED"
+    audit = await running.pool.fetch("SELECT * FROM email_suppression_lifts")
+    assert [(a["address_sha256"], a["suppression_reason"], a["status_code"], a["lifted_by"], a["lift_reason"])
+            for a in audit] == [(repository.address_sha256("khong.co@example.vn"), "hard_bounce", "550", "canbo.saigon",
+                                 "Công dân xác nhận đã khôi phục hộp thư")]
+    fourth = await send_email(running, "khong.co@example.vn", "B-4")
+
+    async def emailed() -> Any:
+        row = await email_delivery(running, fourth)
+        return row if row is not None and row["status"] == "sent" else None
+
+    assert await poll(emailed)
     # A 4xx at RCPT (greylisting, mailbox busy) is not a bounce: retried, not suppressed.
     fakes.state.recipient_codes[("smtp", "dang.ban@example.vn")] = "451"
     third = await send_email(running, "dang.ban@example.vn", "B-3")

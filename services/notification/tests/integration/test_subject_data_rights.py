@@ -13,6 +13,7 @@ import pytest
 from motcua.common.v1 import subject_data_pb2 as sd
 from motcua.notification.v1 import notification_service_pb2 as pb
 from motcua.notification.v1.notification_service_pb2_grpc import NotificationServiceStub
+from motcua_notification import repository
 from motcua_notification.fakes.server import FakeProviders
 from motcua_notification.testing import DOSSIER_RECEIVED, ContactDirectory, RunningNotification, dossier_received
 from motcua_platform.subject_data import find_traces
@@ -58,6 +59,11 @@ async def test_export_then_erase_leaves_no_trace_and_repeats_are_no_ops(
         # A hard bounce of the citizen's address (what the bounce handler records), with the address in the diagnostic.
         await service.pool.execute("INSERT INTO email_suppressions (address, reason, status_code, diagnostic) "
                                    "VALUES ($1, 'hard_bounce', '5.1.1', $2)", EMAIL, f"550 5.1.1 <{EMAIL}>: no such user")
+        # An earlier suppression of that address, lifted by an officer (the audit keeps the address as a hash).
+        await service.pool.execute(
+            "INSERT INTO email_suppression_lifts (address_sha256, suppression_reason, suppressed_at, lifted_by, lift_reason) "
+            "VALUES ($1, 'hard_bounce', now() - interval '30 days', 'canbo.saigon', 'Hộp thư đã khôi phục')",
+            repository.address_sha256(EMAIL))
         async with service.pool.acquire() as conn:
             assert {t[2] for t in await find_traces(conn, db_schema, PLANTED)} == set(PLANTED)  # planted indeed
 
@@ -68,6 +74,7 @@ async def test_export_then_erase_leaves_no_trace_and_repeats_are_no_ops(
         assert {n["dossier_code"] for n in doc["records"]["notifications"]} == {"DSR-1"}
         assert out.counts["notifications"] == 1 and out.counts["deliveries"] >= 2
         assert out.counts["preferences"] == 1 and out.counts["zalo_followers"] == 1 and out.counts["email_suppressions"] == 1
+        assert out.counts["email_suppression_lifts"] == 1
         assert all(p in out.data_json for p in PLANTED) and not any(o in out.data_json for o in OTHER)
         assert list(out.linked.linked_emails) == [EMAIL]
 
@@ -76,10 +83,12 @@ async def test_export_then_erase_leaves_no_trace_and_repeats_are_no_ops(
         assert not first.replayed
         assert first.counts["notifications"] == 1 and first.counts["deliveries"] == out.counts["deliveries"]
         assert first.counts["preferences"] == 1 and first.counts["zalo_followers"] == 1
-        assert first.counts["email_suppressions"] == 1
+        assert first.counts["email_suppressions"] == 1 and first.counts["email_suppression_lifts"] == 1
         assert "deliveries_stopped" not in first.counts  # everything had been sent already
         async with service.pool.acquire() as conn:
             assert await find_traces(conn, db_schema, PLANTED) == []
+            assert await conn.fetchval("SELECT count(*) FROM email_suppression_lifts WHERE address_sha256 = $1",
+                                       repository.address_sha256(EMAIL)) == 0
             assert {t[2] for t in await find_traces(conn, db_schema, OTHER)} == set(OTHER)
             kept = await conn.fetchrow("SELECT status, template_code, dossier_code FROM notifications WHERE dossier_code = 'DSR-1'")
             assert (kept["status"], kept["dossier_code"]) == ("sent", "DSR-1")  # the proof the citizen was informed

@@ -135,6 +135,51 @@ async def get_notification(request: Request, _: Officer,
     return notification_out(reply)
 
 
+class SuppressionQuery(BaseModel):
+    email: str = Field(min_length=3, max_length=320, examples=["nguyen.van.an@example.vn"])
+
+
+class SuppressionLift(SuppressionQuery):
+    reason: str = Field(min_length=1, max_length=500, examples=["Công dân xác nhận đã khôi phục hộp thư"],
+                        description="why the address may receive e-mail again (kept in the audit)")
+
+
+class SuppressionOut(BaseModel):
+    email: str
+    reason: Literal["hard_bounce", "complaint"] = Field(
+        description="hard_bounce: the mailbox does not exist or is disabled; complaint: the citizen reported a "
+                    "message as abuse")
+    status_code: str = Field(description="SMTP reply or enhanced status that revealed it", examples=["5.1.1"])
+    diagnostic: str
+    since: str | None
+
+
+def _suppression_out(s: pb.EmailSuppression) -> SuppressionOut:
+    return SuppressionOut(email=s.email, reason=s.reason, status_code=s.status_code,  # type: ignore[arg-type]
+                          diagnostic=s.diagnostic, since=_time(s.since))  # type: ignore[arg-type]
+
+
+# The address travels in the body, not the URL: URLs end up in proxies' and browsers' logs.
+@router.post("/email-suppressions/lookup", response_model=SuppressionOut,
+             summary="Officers: whether an e-mail address gets no more e-mail (hard bounce, complaint) and why")
+async def lookup_email_suppression(request: Request, _: Officer, body: SuppressionQuery) -> SuppressionOut:
+    """404 when the address is not suppressed (e-mail is sent to it normally)."""
+    reply = await stub(request).GetEmailSuppression(pb.GetEmailSuppressionRequest(email=body.email),
+                                                    timeout=DEADLINE_SECONDS)
+    return _suppression_out(reply)
+
+
+@router.post("/email-suppressions/lift", response_model=SuppressionOut,
+             summary="Officers: lift an address's suppression once the citizen fixed the mailbox")
+async def lift_email_suppression(request: Request, principal: Officer, body: SuppressionLift) -> SuppressionOut:
+    """New notifications plan e-mail to the address again; messages already planned without it are not re-sent.
+    The lift is audited (who, when, why). Returns the suppression lifted; 404 when there is none (a retried
+    lift: the address is already free)."""
+    reply = await stub(request).LiftEmailSuppression(pb.LiftEmailSuppressionRequest(
+        email=body.email, actor=principal.subject, reason=body.reason), timeout=DEADLINE_SECONDS)
+    return _suppression_out(reply)
+
+
 Route = Literal["zalo_cs", "zns", "sms", "email"]
 
 
