@@ -72,6 +72,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT DO NOTHING
 RETURNING true
 """
+#: The inbox rows of a chunk (one partition) in one statement; returns the offsets that were new.
+_INBOX_INSERT_CHUNK = """
+INSERT INTO inbox (consumer, source, event_id, event_type, topic, partition, kafka_offset)
+SELECT $1, u.source, u.event_id, u.event_type, u.topic, u.partition, u.kafka_offset
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[])
+     AS u(source, event_id, event_type, topic, partition, kafka_offset)
+ON CONFLICT DO NOTHING
+RETURNING kafka_offset
+"""
 
 
 @dataclass(frozen=True)
@@ -277,17 +286,21 @@ class Consumer:
         outcomes: list[bool] = []
         try:
             async with self._pool.acquire() as conn, conn.transaction():
+                # Every inbox row of the chunk in one statement (a redelivered event, or one twice in the chunk, is
+                # not new), then the handler of each new event in order. Any failure rolls the whole chunk back and
+                # it is handled again record by record, so no savepoint per record is needed.
+                new = {r["kafka_offset"] for r in await conn.fetch(
+                    _INBOX_INSERT_CHUNK, self._name, [i.event.source for i in received], [i.event.id for i in received],
+                    [i.event.type for i in received], [i.topic for i in received], [i.partition for i in received],
+                    [i.offset for i in received])}
                 for item, record in zip(received, chunk, strict=True):
-                    parent = propagate.extract(_trace_carrier(record.headers))
-                    with tracer().start_as_current_span(f"{record.topic} process", context=parent, kind=SpanKind.CONSUMER):
-                        inserted = await conn.fetchval(
-                            _INBOX_INSERT, self._name, item.event.source, item.event.id, item.event.type,
-                            item.topic, item.partition, item.offset,
-                        )
-                        if inserted:
-                            async with conn.transaction():  # savepoint: a failure leaves the outer tx usable for rollback
-                                await self._handler(conn, item)
-                    outcomes.append(bool(inserted))
+                    inserted = item.offset in new
+                    if inserted:
+                        parent = propagate.extract(_trace_carrier(record.headers))
+                        with tracer().start_as_current_span(f"{record.topic} process", context=parent,
+                                                            kind=SpanKind.CONSUMER):
+                            await self._handler(conn, item)
+                    outcomes.append(inserted)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

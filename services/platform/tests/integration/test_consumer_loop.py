@@ -132,6 +132,7 @@ async def test_same_event_twice_has_one_effect(
     assert metric("motcua_consumer_processed_total", consumer=name) == 2
     inbox = await platform_pool.fetch("SELECT consumer, source, event_id, kafka_offset FROM inbox ORDER BY kafka_offset")
     assert [(r["consumer"], r["source"], r["event_id"]) for r in inbox] == [(name, SOURCE, event.id), (name, SOURCE, other.id)]
+    assert [r["kafka_offset"] for r in inbox] == [0, 2]  # fetched together: the first copy is the one recorded
 
 
 async def _async(value: Any) -> Any:
