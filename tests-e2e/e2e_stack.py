@@ -71,28 +71,48 @@ class _PortRace(Exception):
     pass
 
 
-def _start_stack(tmp_path: Path, extra_env: dict[str, str] | None, timeout: float) -> RunningStack:
-    ports = {
+def stack_ports() -> dict[str, int]:
+    """Free ports for every listener of a `make run` stack (its defaults, 50051-50054 and others, lie in the
+    kernel's ephemeral range, where another test's stack may hold them)."""
+    return {
         "http": free_port(),
         "pg": free_port(),
         "broker": free_port(),
         "grpc_base": _free_block(4),
         "metrics_base": _free_block(4),
+        "fakes_http": free_port(),
+        "fakes_smtp": free_port(),
+        "bounce_smtp": free_port(),
     }
+
+
+def stack_port_env(ports: dict[str, int]) -> dict[str, str]:
+    """The `make run` settings that put its listeners on `ports` (from `stack_ports`)."""
+    return {
+        "MOTCUA_DEV_PG_PORT": str(ports["pg"]),
+        "MOTCUA_DEV_BROKER_PORT": str(ports["broker"]),
+        "MOTCUA_HTTP_PORT": str(ports["http"]),
+        "MOTCUA_DEV_GRPC_BASE_PORT": str(ports["grpc_base"]),
+        "MOTCUA_DEV_METRICS_BASE_PORT": str(ports["metrics_base"]),
+        # The provider fakes on free ports too, so stacks of parallel runs never meet at 8090/2525.
+        "MOTCUA_DEV_FAKES_HTTP_PORT": str(ports["fakes_http"]),
+        "MOTCUA_DEV_FAKES_SMTP_PORT": str(ports["fakes_smtp"]),
+        "MOTCUA_DEV_BOUNCE_SMTP_PORT": str(ports["bounce_smtp"]),
+    }
+
+
+def _start_stack(tmp_path: Path, extra_env: dict[str, str] | None, timeout: float) -> RunningStack:
+    ports = stack_ports()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
     env.update(
         {
             "MOTCUA_DEV_DATA_DIR": str(tmp_path / "data"),
-            "MOTCUA_DEV_PG_PORT": str(ports["pg"]),
-            "MOTCUA_DEV_BROKER_PORT": str(ports["broker"]),
-            "MOTCUA_HTTP_PORT": str(ports["http"]),
-            "MOTCUA_DEV_GRPC_BASE_PORT": str(ports["grpc_base"]),
-            "MOTCUA_DEV_METRICS_BASE_PORT": str(ports["metrics_base"]),
-            # The provider fakes on free ports too, so stacks of parallel runs never meet at 8090/2525.
-            "MOTCUA_DEV_FAKES_HTTP_PORT": str(free_port()),
-            "MOTCUA_DEV_FAKES_SMTP_PORT": str(free_port()),
-            "MOTCUA_DEV_BOUNCE_SMTP_PORT": str(free_port()),
+            **stack_port_env(ports),
             "MOTCUA_LOG_FORMAT": "json",
+            # The flows expect their messages now, whatever the hour the suite runs: quiet hours (21:00-07:00
+            # Vietnam time by default) would hold every non-urgent Zalo/SMS message until the morning.
+            "MOTCUA_QUIET_HOURS_START": "null",
+            "MOTCUA_QUIET_HOURS_END": "null",
         }
     )
     env.update(extra_env or {})

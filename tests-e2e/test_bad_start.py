@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_stack import ROOT
+from e2e_stack import ROOT, stack_port_env, stack_ports
 from motcua_platform.embedded.process import free_port
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,7 @@ def test_stack_with_a_broker_that_is_not_up(tmp_path: Path, postgres_url: str) -
     result = subprocess.run(
         [sys.executable, "-m", "motcua_devstack", "run"], cwd=ROOT,
         env=_env(MOTCUA_DATABASE_URL=postgres_url, MOTCUA_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
-                 MOTCUA_HTTP_PORT=str(free_port()), MOTCUA_DEV_DATA_DIR=str(tmp_path)),
+                 MOTCUA_DEV_DATA_DIR=str(tmp_path), **stack_port_env(stack_ports())),
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "the broker is not reachable (MOTCUA_KAFKA_BOOTSTRAP=" in result.stdout
@@ -54,7 +54,7 @@ def test_stack_with_a_refusing_database(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "motcua_devstack", "run"], cwd=ROOT,
         env=_env(MOTCUA_DATABASE_URL=f"postgresql://nobody@127.0.0.1:{free_port()}/x",
-                 MOTCUA_HTTP_PORT=str(free_port()), MOTCUA_DEV_DATA_DIR=str(tmp_path)),
+                 MOTCUA_DEV_DATA_DIR=str(tmp_path), **stack_port_env(stack_ports())),
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "the database refused the connection (MOTCUA_DATABASE_URL)" in result.stdout
