@@ -160,7 +160,10 @@ def _suppression_out(s: pb.EmailSuppression) -> SuppressionOut:
 
 
 # The address travels in the body, not the URL: URLs end up in proxies' and browsers' logs.
-@router.post("/email-suppressions/lookup", response_model=SuppressionOut,
+_NOT_SUPPRESSED = {404: {"description": "The address is not suppressed (EMAIL_NOT_SUPPRESSED)"}}
+
+
+@router.post("/email-suppressions/lookup", response_model=SuppressionOut, responses=_NOT_SUPPRESSED,
              summary="Officers: whether an e-mail address gets no more e-mail (hard bounce, complaint) and why")
 async def lookup_email_suppression(request: Request, _: Officer, body: SuppressionQuery) -> SuppressionOut:
     """404 when the address is not suppressed (e-mail is sent to it normally)."""
@@ -169,7 +172,7 @@ async def lookup_email_suppression(request: Request, _: Officer, body: Suppressi
     return _suppression_out(reply)
 
 
-@router.post("/email-suppressions/lift", response_model=SuppressionOut,
+@router.post("/email-suppressions/lift", response_model=SuppressionOut, responses=_NOT_SUPPRESSED,
              summary="Officers: lift an address's suppression once the citizen fixed the mailbox")
 async def lift_email_suppression(request: Request, principal: Officer, body: SuppressionLift) -> SuppressionOut:
     """New notifications plan e-mail to the address again; messages already planned without it are not re-sent.

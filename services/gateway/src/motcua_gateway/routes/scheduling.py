@@ -541,7 +541,8 @@ async def _write(call: Any) -> Any:
 
 
 _FULL = {409: {"model": SlotFullProblem, "description": "The slot is full (problem+json with next_slots) or the "
-                                                         "citizen already has a booking at that time"}}
+                                                         "citizen already has a booking at that time"},
+         404: {"description": "No such slot, service point or hold (SLOT_NOT_FOUND, POINT_NOT_FOUND, ...)"}}
 _BOOKING_ID = Annotated[str, Path(max_length=64, description="Booking id (UUID)")]
 _TOKEN = Annotated[str, Query(max_length=64, description="The booking token given when it was made")]
 _OFFICER = Depends(require_roles("officer", "operator"))
