@@ -12,6 +12,15 @@ with the original key, value and headers plus `dlt_*` headers; its offset is
 committed only once the dead letter is acknowledged, so a partition never
 blocks on one bad record. Database and broker outages are not the record's
 fault: they are retried without limit and do not count as attempts.
+
+Partitions are handled side by side: each partition's records are handled in
+order by one task at a time, and a partition whose previous records are still
+being handled is not fetched from meanwhile, so a record never waits for
+another partition's transaction. Offsets are committed as partitions finish,
+while the other partitions' records are being handled. When partitions are
+taken away (rebalance), their records in hand are finished first, so a
+partition is never handled by two members at once; when the consumer stops,
+they are finished and their offsets committed.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from typing import Any
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.protocol.group import LeaveGroupRequest
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
@@ -176,17 +185,18 @@ class Consumer:
                     await ensure_topics(self._bootstrap, [TopicSpec(self._dlt, partitions=1)], timeout=10)
                     kafka = make_consumer(
                         self._bootstrap,
-                        *self._topics,
                         group_id=self._name,
                         client_id=self._client_id,
                         session_timeout_ms=self._session_timeout_ms,
                         heartbeat_interval_ms=max(200, self._session_timeout_ms // 4),
                     )
+                    work = _PartitionWork(self._name)
+                    kafka.subscribe(topics=self._topics, listener=_FinishRevoked(work))
                     await asyncio.wait_for(kafka.start(), 30)
                     self._healthy = True
                     failures = 0
                     log.info("consumer_started", consumer=self._name, topics=self._topics)
-                    await self._consume(kafka)
+                    await self._consume(kafka, work)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -222,27 +232,26 @@ class Consumer:
 
     # -- the loop ------------------------------------------------------------
 
-    async def _consume(self, kafka: AIOKafkaConsumer) -> None:
-        while not self._stopping.is_set():
-            batch = await kafka.getmany(timeout_ms=500, max_records=500)
-            if not batch:
-                continue
-            results = await asyncio.gather(*(self._process_partition(tp, records) for tp, records in batch.items()))
-            offsets = {tp: OffsetAndMetadata(offset, "") for tp, offset in results if offset is not None}
-            if offsets:
-                await self._commit(kafka, offsets)
-
-    async def _commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+    async def _consume(self, kafka: AIOKafkaConsumer, work: _PartitionWork) -> None:
+        """Fetch from the partitions not busy, hand each batch to a task of its partition, commit as they finish."""
         try:
-            await kafka.commit(offsets)
-        except KafkaError as exc:
-            # The work is durable and its inbox rows make a redelivery harmless.
-            log.warning(
-                "consumer_commit_failed",
-                consumer=self._name,
-                error=f"{type(exc).__name__}: {exc}",
-                partitions=[f"{tp.topic}/{tp.partition}" for tp in offsets],
-            )
+            while not self._stopping.is_set():
+                work.reap()
+                await work.commit_now(kafka)
+                idle = [tp for tp in kafka.assignment() if tp not in work.busy]
+                if work.busy and not idle:  # every partition busy: wait for one to finish
+                    await asyncio.wait(list(work.busy.values()), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                # While some partitions are busy, poll briefly so a finished one is fetched from again soon.
+                batch = await kafka.getmany(*idle, timeout_ms=_BUSY_POLL_MS if work.busy else 500, max_records=500)
+                for tp, records in batch.items():
+                    work.start(tp, self._process_partition(tp, records))
+        finally:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # cancelled, not stopped: the records in hand are not finished
+                for busy in work.busy.values():
+                    busy.cancel()
+            await work.finish(kafka)
 
     async def _process_partition(
         self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
@@ -496,6 +505,99 @@ class Consumer:
         except TimeoutError:
             return True
         return False
+
+
+#: getmany's wait while some partitions are busy: how soon a partition that finished is fetched from again.
+_BUSY_POLL_MS = 2
+
+
+class _PartitionWork:
+    """The partition tasks of one consumer session and the offsets they finished, not yet committed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.busy: dict[TopicPartition, asyncio.Task[tuple[TopicPartition, int | None]]] = {}
+        self.done: dict[TopicPartition, int] = {}
+
+    def start(self, tp: TopicPartition, work: Awaitable[tuple[TopicPartition, int | None]]) -> None:
+        self.busy[tp] = asyncio.ensure_future(work)
+
+    def reap(self, only: set[TopicPartition] | None = None) -> None:
+        """Collect finished partition tasks (re-raising a task's failure: the session restarts)."""
+        for tp, task in list(self.busy.items()):
+            if task.done() and (only is None or tp in only):
+                del self.busy[tp]
+                _, offset = task.result()
+                if offset is not None:
+                    self.done[tp] = offset
+
+    async def commit_now(self, kafka: AIOKafkaConsumer) -> None:
+        """Commit the finished offsets (while the other partitions' tasks go on)."""
+        offsets, self.done = self.done, {}
+        if offsets:
+            await self._commit(kafka, offsets)
+
+    async def settle(self, partitions: set[TopicPartition] | None = None) -> None:
+        """Wait for the tasks of `partitions` (all when None) to finish their records in hand."""
+        tasks = [t for tp, t in self.busy.items() if partitions is None or tp in partitions]
+        if tasks:
+            await asyncio.wait(tasks)
+
+    async def finish(self, kafka: AIOKafkaConsumer) -> None:
+        """End of the session: records in hand finished (a task stops after its record when stopping), offsets
+        committed. A failed task's error is raised after the others' offsets are committed."""
+        await self.settle()
+        error: BaseException | None = None
+        for tp, task in list(self.busy.items()):
+            del self.busy[tp]
+            if task.cancelled():
+                continue
+            if task.exception() is not None:
+                error = error or task.exception()
+                continue
+            _, offset = task.result()
+            if offset is not None:
+                self.done[tp] = offset
+        await self.commit_now(kafka)
+        if error is not None:
+            raise error
+
+    async def _commit(self, kafka: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in offsets.items()})
+        except Exception as exc:  # KafkaError, or the consumer closed under it
+            # The work is durable and its inbox rows make a redelivery harmless.
+            log.warning(
+                "consumer_commit_failed",
+                consumer=self.name,
+                error=f"{type(exc).__name__}: {exc}",
+                partitions=[f"{tp.topic}/{tp.partition}" for tp in offsets],
+            )
+
+
+class _FinishRevoked(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Before partitions go to another member: finish their records in hand, so the next owner never handles a
+    partition while this member still does (per-key order).
+
+    Their finished offsets are NOT committed here: a rebalance is also how the group recovers from a broker that
+    restarted and forgot everything, and committing the old positions to it would skip the replayed records. The
+    next owner starts from the last offset committed before; the inbox absorbs what it hands over twice."""
+
+    def __init__(self, work: _PartitionWork) -> None:
+        self._work = work
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        revoked = set(revoked)
+        await self._work.settle(revoked)
+        for tp in revoked:
+            task = self._work.busy.pop(tp, None)
+            if task is not None and not task.cancelled() and task.exception() is not None:
+                log.warning("consumer_partition_failed_at_rebalance", consumer=self._work.name,
+                            partition=f"{tp.topic}/{tp.partition}", error=_describe(task.exception()))
+            self._work.done.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        return None
 
 
 def _trace_carrier(headers: Any) -> dict[str, str]:

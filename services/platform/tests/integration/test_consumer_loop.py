@@ -139,6 +139,48 @@ async def _async(value: Any) -> Any:
     return value
 
 
+async def test_a_slow_partition_does_not_hold_back_the_others(
+    platform_pool: asyncpg.Pool,
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    topics: tuple[str, str],
+    poll: Callable[..., Awaitable[Any]],
+) -> None:
+    """Partitions are handled side by side: while one record of partition 0 takes seconds, partition 1's records
+    are handled and committed; partition 0's next records still wait for it (per-key order)."""
+    topic, dlt = topics
+    name = f"side-{uuid4().hex[:8]}"
+    await create_effects(platform_pool)
+    release = asyncio.Event()
+    handled: list[tuple[int, str]] = []
+
+    async def handler(conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+        note = message_from_data(received.event.data, struct_pb2.Struct)["note"]
+        handled.append((received.partition, note))
+        if note == "slow":
+            await asyncio.wait_for(release.wait(), 30)
+        await record_effect(conn, received, name)
+
+    first = [make_event("happened", note=n) for n in ("slow", "p0-a", "p0-b")]
+    second = [make_event("happened", note=f"p1-{i}") for i in range(5)]
+    consumer = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, handler)
+    async with consuming(consumer), started_producer(kafka_bootstrap, kafka_idempotence) as producer:
+        for partition, batch in ((0, first), (1, second)):
+            for event in batch:
+                k, value, headers = to_kafka(event, key=f"key-{partition}")
+                await producer.send_and_wait(topic, value=value, key=k, headers=headers, partition=partition)
+            if partition == 0:  # partition 1's records come while the slow one is in hand, not in the same fetch
+                assert await poll(lambda: _async(bool(handled)), timeout=20)
+        # Partition 1 is done while partition 0's first record is still being handled.
+        assert await poll(lambda: _count_effects(platform_pool, len(second)), timeout=20)
+        assert [n for p, n in handled if p == 0] == ["slow"]
+        assert await effect_counts(platform_pool) == {e.id: 1 for e in second}
+        release.set()
+        assert await poll(lambda: _count_effects(platform_pool, len(first) + len(second)), timeout=20)
+    assert [n for p, n in handled if p == 0] == ["slow", "p0-a", "p0-b"]
+    assert await effect_counts(platform_pool) == {e.id: 1 for e in first + second}
+
+
 async def test_poison_messages_go_to_the_dead_letter_topic_and_the_partition_moves_on(
     platform_pool: asyncpg.Pool,
     kafka_bootstrap: str,
