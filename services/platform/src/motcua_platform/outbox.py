@@ -234,7 +234,8 @@ class OutboxRelay:
     """Publish a schema's outbox to Kafka; one active relay per schema, others stand by.
 
     Leadership is a session advisory lock held on a dedicated connection, which
-    also LISTENs for commits; polling every `poll_interval` is the fallback.
+    also LISTENs for commits; polling every `poll_interval` is the fallback. With `linger`, a relay woken
+    by a commit waits that long before it reads, so a steady trickle of events goes out in batches.
     `run()` never raises on database or broker outages: it logs, backs off
     (capped exponential with jitter) and carries on until `stop()`.
     """
@@ -251,6 +252,7 @@ class OutboxRelay:
         client_id: str = "motcua-outbox",
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        linger: float = 0.0,
         broker_check_interval: float = 5.0,
         backoff_base: float = 0.2,
         backoff_max: float = 5.0,
@@ -264,6 +266,7 @@ class OutboxRelay:
         self._client_id = client_id
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._linger = linger
         self._check_interval = broker_check_interval
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
@@ -677,8 +680,12 @@ class OutboxRelay:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def _wait_for_work(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            return
+        if self._linger > 0:  # woken by a commit: let the next few join its batch
+            await self._sleep(self._linger)
 
 
 def _retrieve_exception(future: asyncio.Future[Any]) -> None:

@@ -136,6 +136,7 @@ async def serve(app: ServiceApp) -> None:
                 topics=app.topic_specs(),
                 client_id=f"motcua-{app.name}-outbox",
                 poll_interval=settings.outbox_poll_interval_seconds,
+                linger=settings.outbox_linger_ms / 1000,
             )
             runtime.add_background(relay.run, relay.stop)
             runtime.health_checks.append(lambda: relay.healthy)

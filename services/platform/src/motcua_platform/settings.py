@@ -61,6 +61,11 @@ class ServiceSettings(BaseSettings):
         default="uvloop", description="event loop of the gRPC services: uvloop (faster), or asyncio's own")
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_linger_ms: int = Field(
+        default=0, ge=0, le=1000,
+        description="How long the outbox relay waits after a commit woke it, so events committed meanwhile go in "
+                    "the same batch (fewer queries and produce requests per event, at the price of this much lag). "
+                    "0 for services whose events others wait for (the dossier registry, the scheduler)")
 
     @field_validator("database_url")
     @classmethod

@@ -448,3 +448,35 @@ async def test_relay_recreates_a_topic_the_broker_auto_created_with_other_partit
     assert len({_ce_id(r) for r in records}) == 100
     for seqs in first_appearance_by_key(decode(records)).values():
         assert seqs == sorted(seqs)
+
+
+async def test_a_lingering_relay_publishes_a_trickle_in_batches(
+    postgres_url: str,
+    db_schema: str,
+    platform_pool: asyncpg.Pool,
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    unique_topic: Callable[[str], str],
+    poll: Callable[..., Awaitable[Any]],
+) -> None:
+    """With `linger`, events committed one per transaction shortly after one another go out in one batch: none is
+    published before the last is committed, and the first waited the linger (not the poll interval)."""
+    topic = unique_topic("linger")
+    relay = make_relay(postgres_url, platform_pool, db_schema, kafka_bootstrap, kafka_idempotence, topic,
+                       linger=0.3, poll_interval=5.0)
+    async with running(relay):
+        assert await poll(lambda: _async(relay.leading), timeout=20)
+        await asyncio.sleep(0.5)  # connected to the broker, waiting for work
+        for i in range(5):
+            async with platform_pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, OutboxEvent(topic=topic, key=KEYS[i], type=EVENT_TYPE, source=SOURCE, data=payload("l", i)))
+            await asyncio.sleep(0.02)
+        assert await poll(lambda: _all_published(platform_pool), timeout=10)
+    rows = await platform_pool.fetch("SELECT created_at, published_at FROM outbox ORDER BY id")
+    assert min(r["published_at"] for r in rows) > max(r["created_at"] for r in rows), "one batch"
+    waited = (rows[0]["published_at"] - rows[0]["created_at"]).total_seconds()
+    assert 0.3 <= waited < 2.0
+
+
+async def _async(value: Any) -> Any:
+    return value
