@@ -130,6 +130,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         # commit time taken after COMMIT returns.
         for rate in STEADY_RATES:
             committed: dict[str, float] = {}
+            cpu_before = meter.snapshot()
             interval = 1 / rate
             began = time.perf_counter()
             for i in range(rate * STEADY_SECONDS):
@@ -141,10 +142,14 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                 committed[code] = time.time()
             await _wait(lambda committed=committed: all(c in arrivals for c in committed), 300, "steady-rate messages")
             lags = [arrivals[c] - t for c, t in committed.items() if c in arrivals]
+            cpu_after = meter.snapshot()
+            cpu_ms = {name: round((cpu_after[name] - cpu_before.get(name, 0.0)) * 1000 / len(committed), 2)
+                      for name in cpu_after}
             results.append(summarize(f"notification: commit->provider call lag @ {rate} ev/s", lags,
                                      len(committed) - len(lags), time.perf_counter() - began, rate=rate,
-                                     route="ZNS (fake)", load_avg_1m=round(os.getloadavg()[0], 1),
-                                     stages_p50_ms=await _stages(pool, notification_schema, committed, arrivals)))
+                                     route="ZNS (fake)", cpu_ms_per_message=cpu_ms,
+                                     load_avg_1m=round(os.getloadavg()[0], 1),
+                                     stages_p50_ms=await _stages(pool, dossier_schema, notification_schema, committed, arrivals)))
     finally:
         child.terminate()
         await asyncio.to_thread(child.wait, 30)
@@ -159,18 +164,22 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     return results
 
 
-async def _stages(pool: asyncpg.Pool, schema: str, committed: dict[str, float], arrivals: dict[str, float]
-                  ) -> dict[str, float]:
-    """Where the lag goes (p50, ms): commit -> consumed (notification row), -> planned (delivery row), -> provider."""
+async def _stages(pool: asyncpg.Pool, dossier_schema: str, schema: str, committed: dict[str, float],
+                  arrivals: dict[str, float]) -> dict[str, float]:
+    """Where the lag goes (p50, ms): commit -> marked published by the relay (its acknowledgement came back),
+    commit -> consumed (the consumer's transaction started), -> planned (delivery row), -> provider."""
     rows = await pool.fetch(
-        f"""SELECT n.dossier_code, extract(epoch FROM n.created_at) AS consumed, extract(epoch FROM d.created_at) AS planned
+        f"""SELECT n.dossier_code, extract(epoch FROM o.published_at) AS published,
+                   extract(epoch FROM n.created_at) AS consumed, extract(epoch FROM d.created_at) AS planned
             FROM {schema}.notifications n JOIN {schema}.deliveries d ON d.notification_id = n.id
+            JOIN {dossier_schema}.outbox o ON o.event_id = n.source_event_id
             WHERE n.dossier_code = ANY($1::text[])""", list(committed))
-    spans: dict[str, list[float]] = {"to_consumer": [], "to_planned": [], "to_provider": []}
+    spans: dict[str, list[float]] = {"to_published": [], "to_consumer": [], "to_planned": [], "to_provider": []}
     for r in rows:
         code = r["dossier_code"]
         if code not in arrivals:
             continue
+        spans["to_published"].append(float(r["published"]) - committed[code])
         spans["to_consumer"].append(float(r["consumed"]) - committed[code])
         spans["to_planned"].append(float(r["planned"]) - float(r["consumed"]))
         spans["to_provider"].append(arrivals[code] - float(r["planned"]))
