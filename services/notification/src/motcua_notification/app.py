@@ -118,7 +118,8 @@ async def build_components(settings: Settings, *, pool: asyncpg.Pool, schema: st
         log.info("templates_seeded", count=seeded)
     http = HttpClient(timeout=settings.provider_timeout_seconds, max_connections=settings.worker_concurrency * 2)
     resolver = ContactResolver(dossier_target=settings.dossier_target, scheduler_target=settings.scheduler_target,
-                               timeout=settings.resolve_contact_timeout_seconds)
+                               timeout=settings.resolve_contact_timeout_seconds,
+                               early_limit=settings.resolve_contact_concurrency)
     webhooks = WebhookWorker(pool=pool, settings=settings, box=box)
     worker = DeliveryWorker(
         pool=pool, dsn=settings.database_url, schema=schema, settings=settings, resolver=resolver,
@@ -133,7 +134,8 @@ async def build_components(settings: Settings, *, pool: asyncpg.Pool, schema: st
     consumer = Consumer(
         name=settings.consumer_group, pool=consumer_pool, bootstrap=settings.kafka_bootstrap,
         topics=[settings.dossier_topic, settings.scheduler_topic],
-        handler=EventHandler(lookup_url=settings.public_lookup_url), idempotence=settings.kafka_idempotence,
+        handler=EventHandler(lookup_url=settings.public_lookup_url, prefetch=resolver.prefetch),
+        idempotence=settings.kafka_idempotence,
         dead_letter_topic=settings.dead_letter_topic, client_id=f"{settings.kafka_client_id}-notification",
     )
     bounces = None

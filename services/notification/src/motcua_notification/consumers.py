@@ -11,6 +11,8 @@ commit (NOTIFY).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import asyncpg
 
 from motcua_notification import repository
@@ -26,8 +28,10 @@ SCHEDULER_TOPIC = "motcua.scheduler.events.v1"
 
 
 class EventHandler:
-    def __init__(self, *, lookup_url: str) -> None:
+    def __init__(self, *, lookup_url: str, prefetch: Callable[[str, str], None] | None = None) -> None:
         self._lookup_url = lookup_url
+        #: Starts the contact look-up the planner will need (ContactResolver.prefetch), overlapping this commit.
+        self._prefetch = prefetch
 
     async def __call__(self, conn: asyncpg.Connection, received: ReceivedEvent) -> None:
         event = received.event
@@ -39,6 +43,8 @@ class EventHandler:
         wanted = events.notification_for(event.type, message, lookup_url=self._lookup_url) if message is not None else None
         notification = None
         if wanted is not None:
+            if self._prefetch is not None and wanted.contact_source != "direct":
+                self._prefetch(wanted.contact_source, wanted.contact_ref)
             notification = {
                 "source_key": f"event:{event.source}|{event.id}|{wanted.contact_ref}", "source_event_id": event.id,
                 "event_type": event.type, "template_code": wanted.template_code, "params": wanted.params,

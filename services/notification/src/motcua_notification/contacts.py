@@ -3,9 +3,18 @@
 The dossier and scheduler services own the personal data; the events carry only the
 reference. NOT_FOUND means the data was erased: nothing is sent. Unavailability is
 retried by the planner.
+
+Early resolution: the consumer asks for a contact (`prefetch`) while it records the event, so
+the answer is usually there when the planner needs it, a few milliseconds later (the look-up
+overlaps the consumer's commit and the planner's lease instead of following them). An early
+answer is used once, and only within `early_seconds`; older or unused ones are dropped. It is
+held in memory only, like the planner's own look-up.
 """
 
 from __future__ import annotations
+
+import asyncio
+import time
 
 import grpc
 
@@ -26,13 +35,51 @@ class ContactUnavailable(Exception):
 
 
 class ContactResolver:
-    def __init__(self, *, dossier_target: str, scheduler_target: str, timeout: float) -> None:
+    def __init__(self, *, dossier_target: str, scheduler_target: str, timeout: float, early_seconds: float = 10.0,
+                 early_limit: int = 16) -> None:
         self._channels = {"dossier": open_channel(dossier_target), "scheduler": open_channel(scheduler_target)}
         self._dossier = DossierServiceStub(self._channels["dossier"])
         self._scheduler = SchedulerServiceStub(self._channels["scheduler"])
         self._timeout = timeout
+        self._early_seconds = early_seconds
+        self._early_limit = early_limit
+        #: (source, ref) -> (started at, look-up task); insertion order is age order.
+        self._early: dict[tuple[str, str], tuple[float, asyncio.Task[Contact]]] = {}
+        self._early_running = 0
+
+    def prefetch(self, source: str, contact_ref: str) -> None:
+        """Start looking `contact_ref` up now, for a `resolve` soon; skipped when `early_limit` look-ups are running."""
+        self._drop_old()
+        key = (source, contact_ref)
+        if key in self._early or self._early_running >= self._early_limit:
+            return
+        self._early_running += 1
+        task = asyncio.create_task(self._lookup(source, contact_ref), name="contact-prefetch")
+        task.add_done_callback(self._early_done)
+        self._early[key] = (time.monotonic(), task)
+
+    def _early_done(self, task: asyncio.Task[Contact]) -> None:
+        self._early_running -= 1
+        if not task.cancelled():
+            task.exception()  # retrieved here: an unused failed look-up is not an "exception never retrieved"
+
+    def _drop_old(self) -> None:
+        cutoff = time.monotonic() - self._early_seconds
+        while self._early:
+            key, (started, task) = next(iter(self._early.items()))
+            if started >= cutoff:
+                break
+            del self._early[key]
+            task.cancel()
 
     async def resolve(self, source: str, contact_ref: str) -> Contact:
+        """The contact now: the early look-up's answer when one was started recently, else a look-up."""
+        early = self._early.pop((source, contact_ref), None)
+        if early is not None and time.monotonic() - early[0] < self._early_seconds and not early[1].cancelled():
+            return await early[1]  # its ContactGone / ContactUnavailable too: the answer of a look-up just made
+        return await self._lookup(source, contact_ref)
+
+    async def _lookup(self, source: str, contact_ref: str) -> Contact:
         try:
             if source == "dossier":
                 reply = await self._dossier.ResolveContact(dpb.ResolveContactRequest(contact_ref=contact_ref),
@@ -49,5 +96,8 @@ class ContactResolver:
         return Contact(phone=reply.phone, email=reply.email, zalo_user_id=reply.zalo_user_id, full_name=reply.full_name)
 
     async def close(self) -> None:
+        for _, task in self._early.values():
+            task.cancel()
+        self._early.clear()
         for channel in self._channels.values():
             await channel.close()

@@ -73,6 +73,8 @@ class Settings(ServiceSettings):
 
     grpc_port: int = 50054
     metrics_port: int = 9154
+    #: Nobody waits on notification.v1 events within milliseconds: the relay batches what 25 ms of sending commits.
+    outbox_linger_ms: int = Field(default=25, ge=0, le=1000)
 
     dossier_target: str = "127.0.0.1:50052"
     scheduler_target: str = "127.0.0.1:50053"
@@ -112,6 +114,12 @@ class Settings(ServiceSettings):
     retry_total_seconds: float = Field(default=3600.0, gt=0)
     #: A delivery left in `sending` longer than this was abandoned by a crashed worker and is reconciled.
     sending_stale_seconds: float = Field(default=120.0, gt=0)
+    fallback_after_unknown_outcome: bool = Field(
+        default=True,
+        description="When a call's outcome is unknown (the worker died during it, or it timed out after the request "
+                    "left) and the provider has no idempotency key, the row becomes technical-failure and is never "
+                    "sent again on that channel; with this on, the citizen's next route (ZNS -> SMS) is tried, so a "
+                    "receipt is never silently lost, at the price of a possible second message on another channel")
     reconcile_interval_seconds: float = Field(default=10.0, gt=0)
     #: A planning step (contact resolution) that keeps failing this long makes the notification fail.
     plan_retry_total_seconds: float = Field(default=3600.0, gt=0)

@@ -171,7 +171,8 @@ async def running_notification(settings: Settings, schema: str, *, grpc_server: 
     parts = await build_components(settings, pool=pool, schema=schema)
     specs = [s for s in contract_topics() if s.name in (TOPIC, WEBHOOK_DLT)]
     relay = OutboxRelay(dsn=settings.database_url, pool=pool, schema=schema, bootstrap=settings.kafka_bootstrap,
-                        idempotence=settings.kafka_idempotence, topics=specs, poll_interval=settings.outbox_poll_interval_seconds)
+                        idempotence=settings.kafka_idempotence, topics=specs, poll_interval=settings.outbox_poll_interval_seconds,
+                        linger=settings.outbox_linger_ms / 1000)
     server = None
     if grpc_server:
         server = GrpcServer(host="127.0.0.1", port=free_port(), service_names=[SERVICE_NAME])

@@ -16,9 +16,12 @@ Exactly one message per (event, recipient, channel):
    `sending_stale_seconds` and never re-sends them blindly: for a provider that
    deduplicates on our tracking id (eSMS RequestId) the row is sent again with the SAME
    id and the provider answers "duplicate" (sent once); for the others (Zalo OA, ZNS,
-   SpeedSMS, SMTP) the row becomes `technical-failure` - the citizen may or may not have
-   the message, and a duplicate is worse than a gap an officer can see (GOV.UK Notify
-   makes the same choice). A late provider receipt can still mark it delivered.
+   SpeedSMS, SMTP) the row becomes `technical-failure` and is never sent again on that
+   channel - a duplicate on one channel is worse than a gap an officer can see (GOV.UK
+   Notify makes the same choice). With `fallback_after_unknown_outcome` (default) the
+   citizen's next route is tried (ZNS -> SMS): a receipt is never silently lost, at the
+   price of a possible second message on another channel. A late provider receipt can
+   still mark the row delivered.
 
 Batches (README "Throughput: the batched worker"): a batch of notifications is planned in one
 transaction, provider calls run in parallel (bounded per provider), their outcomes are recorded
@@ -760,7 +763,7 @@ class DeliveryWorker:
         if error.ambiguous and not provider.idempotent:
             await self._failed_in(conn, row, "technical-failure", error.code,
                                   f"outcome unknown ({error.message}); {provider_name} has no idempotency key, not re-sent",
-                                  after, fallback=False)
+                                  after, fallback=self._s.fallback_after_unknown_outcome)
             return
         age = (datetime.now(UTC) - (row["first_attempt_at"] or datetime.now(UTC))).total_seconds()
         delay = next_retry_in(attempt=attempt, first_attempt_age=age, base=self._s.retry_base_seconds,
@@ -848,9 +851,10 @@ class DeliveryWorker:
                     failed = await repository.mark_failed(
                         conn, delivery_id=row["id"], status="technical-failure", error_code="stuck_sending",
                         error="the worker stopped during the provider call; outcome unknown, not re-sent")
-                    if failed is not None:
+                    if failed is not None:  # not sent again on this channel; the next route, if so configured
                         await self._after_failure(conn, failed, "technical-failure", "stuck_sending",
-                                                  "outcome unknown after a crash", fallback=False)
+                                                  "outcome unknown after a crash",
+                                                  fallback=self._s.fallback_after_unknown_outcome)
                     RECONCILED.labels("technical_failure").inc()
                     log.warning("delivery_reconciled", delivery_id=str(row["id"]), provider=row["provider"],
                                 outcome="technical_failure")

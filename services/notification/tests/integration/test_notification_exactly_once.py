@@ -107,6 +107,39 @@ async def test_crash_between_provider_call_and_commit_still_sends_once(
         await pool.close()
 
 
+@pytest.mark.parametrize("fallback", [True, False], ids=["fallback", "no-fallback"])
+async def test_stuck_zns_is_not_resent_and_falls_back_to_sms(
+    topics: Any, make_settings: Callable[..., Any], db_schema: str, fakes: FakeProviders, fallback: bool,
+) -> None:
+    """A ZNS call whose outcome a crash made unknown is never sent again on ZNS; with the default setting the
+    citizen's next route (SMS) carries the message, so the receipt is not silently lost."""
+    settings = make_settings(sending_stale_seconds=0.2, fallback_after_unknown_outcome=fallback)
+    async with running_notification(settings, db_schema, consumer=False, worker=False) as running:
+        svc = running.parts.service
+        nid = await svc.send_message(idempotency_key="k-stuck-zns", phone="+84912000004", email="", zalo_user_id="",
+                                     channel_preference=["zalo", "sms"], template_code="officer_message",
+                                     params={"message": "Xin chào", "dossier_code": "X-2"}, dossier_code="X-2",
+                                     booking_id="", urgent=True)
+        await running.parts.worker.plan_once()
+        async with running.pool.acquire() as conn:
+            claimed = await repository.claim_due(conn, limit=10, sms_provider="esms")  # committed `sending`, then "crash"
+        assert [r["provider"] for r in claimed] == ["zalo_zns"]
+        await asyncio.sleep(0.3)
+        assert await running.parts.worker.reconcile_once() == 1
+        await running.parts.worker.send_once()
+        await asyncio.sleep(0.5)
+        item = await svc.notification(str(nid))
+        routes = [(d["channel"], d["status"], d["last_error_code"]) for d in item["deliveries"]]
+        assert routes[0] == ("zns", "technical-failure", "stuck_sending")
+        assert fakes.state.by_channel("zns") == []
+        if fallback:
+            assert routes[1:] == [("sms", "sent", "")] and item["status"] == "sent"
+            assert len(fakes.state.by_channel("sms", "0912000004")) == 1
+        else:
+            assert routes[1:] == [] and item["status"] == "failed"
+            assert fakes.state.by_channel("sms") == []
+
+
 async def test_stuck_send_without_idempotency_key_becomes_technical_failure_not_resent(
     topics: Any, make_settings: Callable[..., Any], db_schema: str, fakes: FakeProviders,
     poll: Callable[..., Awaitable[Any]],
