@@ -101,6 +101,10 @@ class Settings(ServiceSettings):
     #: Provider calls in flight per provider (eSMS, ZNS, SMTP...), within `worker_concurrency`; also the keep-alive
     #: connections a provider needs.
     worker_provider_concurrency: int = Field(default=16, ge=1, le=1000)
+    #: Provider answers that may wait for the result writer at once; beyond it no new call starts (back-pressure).
+    #: A process killed before recording them leaves at most this many rows (+ the calls in flight) whose outcome
+    #: is unknown, so a slow result writer cannot turn one crash into hundreds of unknown outcomes.
+    worker_unrecorded_max: int = Field(default=32, ge=1, le=10_000)
     #: Batches planned at once: while one waits for its ResolveContact answers, the notifications committed meanwhile
     #: are claimed and planned by another instead of waiting for it (lag under load).
     worker_plan_concurrency: int = Field(default=2, ge=1, le=16)

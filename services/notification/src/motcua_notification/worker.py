@@ -543,9 +543,12 @@ class DeliveryWorker:
     def _claimable(self) -> int:
         """Rows to claim now: never more than the busiest provider can call at once. A claimed row is `sending`
         (committed); if the process dies while the row still waits for a provider slot, the reconciler cannot tell
-        it from a call in flight and gives it up (technical-failure) for a provider without an idempotency key."""
+        it from a call in flight and gives it up (technical-failure) for a provider without an idempotency key.
+        Nor more than `worker_unrecorded_max` answers may wait for the result writer (back-pressure)."""
         headroom = self._s.worker_provider_concurrency - max(self._busy.values(), default=0) - self._reserved
-        return min(self._free_slots(), headroom)
+        # Answers not recorded yet: rows this process holds (`_inflight_ids`) minus the calls still in flight.
+        unrecorded = len(self._inflight_ids) - len(self._inflight)
+        return min(self._free_slots(), headroom, self._s.worker_unrecorded_max - unrecorded)
 
     async def send_once(self) -> int:
         """Claim due deliveries (as many as there are free slots, one committed statement) and start sending them."""

@@ -192,3 +192,41 @@ async def test_a_poison_provider_answer_in_a_recorded_batch_holds_back_nothing_a
         await asyncio.sleep(2.0)  # well past sending_stale_seconds and reconcile passes: nothing is sent again
         assert len(fakes.state.by_channel("zns")) == 6
         assert len(fakes.state.by_channel("zns", "84923000003")) == 1
+
+
+@pytest.mark.parametrize("unrecorded_max", [3, 1000], ids=["bounded", "unbounded"])
+async def test_a_stalled_result_writer_stops_new_provider_calls(
+    topics: Any, make_settings: Callable[..., Any], db_schema: str, contacts: ContactDirectory, fakes: FakeProviders,
+    publisher: Any, poll: Callable[..., Awaitable[Any]], unrecorded_max: int,
+) -> None:
+    """Back-pressure: while the result writer cannot commit, at most `worker_unrecorded_max` answers (+ the calls in
+    flight) wait for it, so a crash then leaves few outcomes unknown; once it commits again, everything goes out."""
+    settings = make_settings(worker_unrecorded_max=unrecorded_max, worker_provider_concurrency=2)
+    async with running_notification(settings, db_schema) as running:
+        worker = running.parts.worker
+        gate = asyncio.Event()
+        record = worker._record_batch
+
+        async def stalled(batch: list[Any]) -> None:
+            await gate.wait()
+            await record(batch)
+
+        worker._record_batch = stalled  # type: ignore[method-assign]
+        refs = [contacts.add(f"ct_{uuid.uuid4().hex}", phone=f"+8492400{i:04d}") for i in range(12)]
+        for i, ref in enumerate(refs):
+            await publisher.publish(settings.dossier_topic, DOSSIER_RECEIVED, dossier_received(f"B-{i}", ref), key=f"B-{i}")
+        await poll(lambda: asyncio.sleep(0, result=len(fakes.state.by_channel("zns")) >= min(12, unrecorded_max)))
+        await asyncio.sleep(1.0)  # time for more calls, if anything let them start
+        called = len(fakes.state.by_channel("zns"))
+        if unrecorded_max < 12:
+            assert called <= unrecorded_max + settings.worker_provider_concurrency, called
+        else:
+            assert called == 12  # the contrast: without the bound every call goes out while nothing is recorded
+        gate.set()
+
+        async def sent() -> bool:
+            found = await by_code(running.pool, "B-")
+            return len(found) == 12 and all(rows[0]["status"] == "sent" for rows in found.values())
+
+        assert await poll(sent, timeout=20)
+        assert len(fakes.state.by_channel("zns")) == 12
