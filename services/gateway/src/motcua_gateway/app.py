@@ -26,6 +26,7 @@ from motcua_platform.db import create_pool
 from motcua_platform.grpc_client import open_channel
 from motcua_platform.logging import get_logger
 from motcua_platform.migrations import Track
+from motcua_platform.runtime import freeze_startup_heap
 from motcua_platform.tracing import extract_context, tracer
 
 NAME = "gateway"
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
         )
         # Zalo/SMS webhooks: the durable inbox worker (channels/worker.py).
         app.state.channel_runtime = start_channels(settings, pool, channels)
+        freeze_startup_heap()
         log.info("gateway_started", http=f"{settings.http_host}:{settings.http_port}")
         try:
             yield

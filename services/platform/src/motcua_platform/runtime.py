@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -147,6 +148,7 @@ async def serve(app: ServiceApp) -> None:
             raise StartupError(f"{exc} (MOTCUA_GRPC_PORT)") from exc
         tasks = [asyncio.create_task(_guard(run), name=f"{app.name}-bg-{i}") for i, run in enumerate(runtime.tasks)]
         await grpc_server.set_serving(True)
+        freeze_startup_heap()
         log.info("service_started", grpc=grpc_server.address, metrics_port=settings.metrics_port or None)
         stop_wait = asyncio.create_task(stop.wait())
         await asyncio.wait([stop_wait, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -228,3 +230,14 @@ async def _replay(app: ServiceApp, since: datetime | None) -> int:
         return await replay(pool, since=since)
     finally:
         await pool.close()
+
+
+def freeze_startup_heap() -> None:
+    """Move what start-up allocated (modules, app, protobuf descriptors...) out of the collector's sight.
+
+    Python's full collections scan every tracked object; in a long-lived service most of them are the
+    start-up heap that never becomes garbage, and each full scan is a pause every request in flight waits
+    for (the slowest percentile of a busy service). `gc.freeze()` puts them in a permanent generation.
+    """
+    gc.collect()
+    gc.freeze()
