@@ -50,6 +50,13 @@ class LinkRelation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LINK_RELATION_UNSPECIFIED: _ClassVar[LinkRelation]
     LINK_RELATION_ROOT: _ClassVar[LinkRelation]
     LINK_RELATION_LINKED: _ClassVar[LinkRelation]
+
+class PublicStatusOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PUBLIC_STATUS_OUTCOME_UNSPECIFIED: _ClassVar[PublicStatusOutcome]
+    PUBLIC_STATUS_OUTCOME_FOUND: _ClassVar[PublicStatusOutcome]
+    PUBLIC_STATUS_OUTCOME_NOT_FOUND: _ClassVar[PublicStatusOutcome]
+    PUBLIC_STATUS_OUTCOME_INVALID_CODE: _ClassVar[PublicStatusOutcome]
 DOSSIER_STATUS_UNSPECIFIED: DossierStatus
 DOSSIER_STATUS_NEW: DossierStatus
 DOSSIER_STATUS_RECEIVED: DossierStatus
@@ -74,6 +81,10 @@ RECEIPT_FORMAT_PDF: ReceiptFormat
 LINK_RELATION_UNSPECIFIED: LinkRelation
 LINK_RELATION_ROOT: LinkRelation
 LINK_RELATION_LINKED: LinkRelation
+PUBLIC_STATUS_OUTCOME_UNSPECIFIED: PublicStatusOutcome
+PUBLIC_STATUS_OUTCOME_FOUND: PublicStatusOutcome
+PUBLIC_STATUS_OUTCOME_NOT_FOUND: PublicStatusOutcome
+PUBLIC_STATUS_OUTCOME_INVALID_CODE: PublicStatusOutcome
 
 class Applicant(_message.Message):
     __slots__ = ("full_name", "id_number", "phone", "email", "address", "zalo_user_id")
@@ -260,6 +271,28 @@ class GetPublicStatusRequest(_message.Message):
     CODE_FIELD_NUMBER: _ClassVar[int]
     code: str
     def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class GetPublicStatusesRequest(_message.Message):
+    __slots__ = ("codes",)
+    CODES_FIELD_NUMBER: _ClassVar[int]
+    codes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, codes: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class PublicStatusResult(_message.Message):
+    __slots__ = ("code", "outcome", "status")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    outcome: PublicStatusOutcome
+    status: PublicStatus
+    def __init__(self, code: _Optional[str] = ..., outcome: _Optional[_Union[PublicStatusOutcome, str]] = ..., status: _Optional[_Union[PublicStatus, _Mapping]] = ...) -> None: ...
+
+class GetPublicStatusesResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[PublicStatusResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[PublicStatusResult, _Mapping]]] = ...) -> None: ...
 
 class PublicStatusChange(_message.Message):
     __slots__ = ("status_code", "label_vi", "at")

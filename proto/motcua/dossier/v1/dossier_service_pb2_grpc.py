@@ -58,6 +58,11 @@ class DossierServiceStub:
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusRequest.SerializeToString,
                 response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.PublicStatus.FromString,
                 _registered_method=True)
+        self.GetPublicStatuses = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/GetPublicStatuses',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusesRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusesResponse.FromString,
+                _registered_method=True)
         self.GetDossierByToken = channel.unary_unary(
                 '/motcua.dossier.v1.DossierService/GetDossierByToken',
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierByTokenRequest.SerializeToString,
@@ -141,6 +146,16 @@ class DossierServiceServicer:
     def GetPublicStatus(self, request, context):
         """Returns the status of a dossier for anyone who knows its code: status,
         public history and due date, never personal data.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPublicStatuses(self, request, context):
+        """The public status of many dossiers in one call (the gateway gathers the
+        look-ups that arrive together). One result per code asked, in order; an
+        unknown or malformed code is an outcome of its own result, never an error
+        of the call. At most 256 codes (INVALID_ARGUMENT beyond).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -249,6 +264,11 @@ def add_DossierServiceServicer_to_server(servicer, server):
                     servicer.GetPublicStatus,
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusRequest.FromString,
                     response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.PublicStatus.SerializeToString,
+            ),
+            'GetPublicStatuses': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPublicStatuses,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusesRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusesResponse.SerializeToString,
             ),
             'GetDossierByToken': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDossierByToken,
@@ -389,6 +409,33 @@ class DossierService:
             '/motcua.dossier.v1.DossierService/GetPublicStatus',
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusRequest.SerializeToString,
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.PublicStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPublicStatuses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/GetPublicStatuses',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusesRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetPublicStatusesResponse.FromString,
             options,
             channel_credentials,
             insecure,

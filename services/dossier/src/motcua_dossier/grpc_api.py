@@ -23,12 +23,14 @@ from motcua_dossier.domain.model import (
     Consent,
     Document,
     Dossier,
+    PublicStatus,
     ResultDelivery,
     Submission,
 )
 from motcua_dossier.events import ROLE_TO_PB, ts
 from motcua_dossier.service import DossierService
 from motcua_dossier.subject_data import SubjectDataRpcs
+from motcua_platform.errors import MotcuaError
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DossierService"].full_name
 ROLE_NAMES = {v: k for k, v in ROLE_TO_PB.items()}
@@ -221,6 +223,20 @@ def _code(raw: str) -> str:
     return str(codes.parse_code(raw))
 
 
+#: Codes per GetPublicStatuses call.
+MAX_PUBLIC_STATUSES = 256
+
+
+def _public_status(s: PublicStatus) -> pb.PublicStatus:
+    return pb.PublicStatus(
+        code=s.code, status_code=int(s.status), status=int(s.status), label_vi=lifecycle.label(s.status),
+        last_update=_timestamp(s.last_update), due_at=_timestamp(s.due_at),
+        due_label_vi=label_vi(s.due_at) if s.due_at else "", procedure_name=s.procedure_name, agency_name=s.agency_name,
+        history=[pb.PublicStatusChange(status_code=int(st), label_vi=lifecycle.label(st), at=_timestamp(at))
+                 for st, at in s.history],
+    )
+
+
 class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
     def __init__(self, service: DossierService) -> None:
         self.service = service
@@ -244,14 +260,30 @@ class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
 
     async def GetPublicStatus(self, request: pb.GetPublicStatusRequest, context: grpc.aio.ServicerContext
                               ) -> pb.PublicStatus:
-        s = await self.service.public_status(code=_code(request.code))
-        return pb.PublicStatus(
-            code=s.code, status_code=int(s.status), status=int(s.status), label_vi=lifecycle.label(s.status),
-            last_update=_timestamp(s.last_update), due_at=_timestamp(s.due_at),
-            due_label_vi=label_vi(s.due_at) if s.due_at else "", procedure_name=s.procedure_name, agency_name=s.agency_name,
-            history=[pb.PublicStatusChange(status_code=int(st), label_vi=lifecycle.label(st), at=_timestamp(at))
-                     for st, at in s.history],
-        )
+        return _public_status(await self.service.public_status(code=_code(request.code)))
+
+    async def GetPublicStatuses(self, request: pb.GetPublicStatusesRequest, context: grpc.aio.ServicerContext
+                                ) -> pb.GetPublicStatusesResponse:
+        if len(request.codes) > MAX_PUBLIC_STATUSES:
+            raise errors.invalid("codes", f"at most {MAX_PUBLIC_STATUSES} codes",
+                                 f"Tra cứu tối đa {MAX_PUBLIC_STATUSES} mã hồ sơ một lần.")
+        parsed: list[str | None] = []
+        for raw in request.codes:
+            try:
+                parsed.append(_code(raw))
+            except MotcuaError:  # InvalidArgument: malformed
+                parsed.append(None)
+        found = await self.service.public_statuses(codes=[c for c in parsed if c is not None])
+        results = []
+        for raw, code in zip(request.codes, parsed, strict=True):
+            if code is None:
+                results.append(pb.PublicStatusResult(code=raw, outcome=pb.PUBLIC_STATUS_OUTCOME_INVALID_CODE))
+            elif code not in found:
+                results.append(pb.PublicStatusResult(code=raw, outcome=pb.PUBLIC_STATUS_OUTCOME_NOT_FOUND))
+            else:
+                results.append(pb.PublicStatusResult(code=raw, outcome=pb.PUBLIC_STATUS_OUTCOME_FOUND,
+                                                     status=_public_status(found[code])))
+        return pb.GetPublicStatusesResponse(results=results)
 
     async def GetDossierByToken(self, request: pb.GetDossierByTokenRequest, context: grpc.aio.ServicerContext
                                 ) -> pb.Dossier:

@@ -217,6 +217,23 @@ async def get_public(conn: asyncpg.Connection | asyncpg.Pool, code: str) -> Publ
     )
 
 
+_PUBLIC_MANY = """
+SELECT d.code, d.status, d.updated_at, d.due_at, d.procedure_name, d.agency_name,
+       array(SELECT h.to_status FROM status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS statuses,
+       array(SELECT h.at FROM status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS times
+FROM dossiers d WHERE d.code = ANY($1::text[])
+"""
+
+
+async def get_public_many(conn: asyncpg.Connection | asyncpg.Pool, codes: list[str]) -> dict[str, PublicStatus]:
+    """One round trip for many codes: the public status of each that exists, by code."""
+    return {row["code"]: PublicStatus(
+        code=row["code"], status=Status(row["status"]), last_update=row["updated_at"], due_at=row["due_at"],
+        procedure_name=row["procedure_name"], agency_name=row["agency_name"],
+        history=tuple(zip((Status(s) for s in row["statuses"]), row["times"], strict=True)),
+    ) for row in await conn.fetch(_PUBLIC_MANY, codes)}
+
+
 _FULL = """
 SELECT d.*,
        array(SELECT c.code FROM dossiers c WHERE c.parent_code = d.code ORDER BY c.id) AS linked_codes,

@@ -237,6 +237,10 @@ class DossierService:
             raise errors.dossier_not_found(code)
         return found
 
+    async def public_statuses(self, *, codes: list[str]) -> dict[str, PublicStatus]:
+        """Public statuses of many (well-formed) codes in one query; unknown codes are absent."""
+        return await repo.get_public_many(self.pool, sorted(set(codes)))
+
     async def get(self, *, code: str) -> Dossier:
         found = await repo.get_full(self.pool, code)
         if found is None:

@@ -33,6 +33,28 @@ async def test_the_public_view_holds_no_personal_data(stub: pb_grpc.DossierServi
     assert malformed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+async def test_many_public_statuses_in_one_call(stub: pb_grpc.DossierServiceStub) -> None:
+    first = (await stub.SubmitDossier(submit_request("view-many-1"))).dossier
+    second = (await stub.SubmitDossier(submit_request("view-many-2"))).dossier
+    unknown, malformed = "000.00.42.H29-201125-0042", "000.00.42.H29-201132-0042"
+    asked = [second.code, unknown, first.code, malformed, second.code]
+    reply = await stub.GetPublicStatuses(pb.GetPublicStatusesRequest(codes=asked))
+    assert [r.code for r in reply.results] == asked
+    assert [r.outcome for r in reply.results] == [
+        pb.PUBLIC_STATUS_OUTCOME_FOUND, pb.PUBLIC_STATUS_OUTCOME_NOT_FOUND, pb.PUBLIC_STATUS_OUTCOME_FOUND,
+        pb.PUBLIC_STATUS_OUTCOME_INVALID_CODE, pb.PUBLIC_STATUS_OUTCOME_FOUND]
+    single = await stub.GetPublicStatus(pb.GetPublicStatusRequest(code=first.code))
+    assert reply.results[2].status == single  # the same message a single call gives
+    assert reply.results[0].status.code == reply.results[4].status.code == second.code
+    assert not reply.results[1].HasField("status") and not reply.results[3].HasField("status")
+    text = json_format.MessageToJson(reply)
+    for personal in ("Trần", "079190001234", "+84912345678", "anh.tran", first.public_token):
+        assert personal not in text
+    with pytest.raises(grpc.aio.AioRpcError) as too_many:
+        await stub.GetPublicStatuses(pb.GetPublicStatusesRequest(codes=[first.code] * 257))
+    assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_the_token_opens_the_full_view_and_a_wrong_one_tells_nothing(stub: pb_grpc.DossierServiceStub) -> None:
     submitted = (await stub.SubmitDossier(submit_request("view-0002"))).dossier
     full = await stub.GetDossierByToken(pb.GetDossierByTokenRequest(code=submitted.code, public_token=submitted.public_token))

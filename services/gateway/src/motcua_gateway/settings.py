@@ -79,6 +79,11 @@ class Settings(ServiceSettings):
         default=5.0, ge=0, le=300,
         description="How long the gateway may repeat an anonymous catalogue answer (search, procedure, fields, "
                     "agencies) from memory; 0 turns the cache off (public_cache.py)")
+    lookup_batch_in_flight: int = Field(
+        default=1, ge=0, le=64,
+        description="Public dossier look-ups are sent to the dossier service in batched calls (GetPublicStatuses): "
+                    "a look-up starts a call while fewer than this many are under way, else it joins the next one "
+                    "(batching.py); 0 sends one GetPublicStatus call per look-up")
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
     readiness_cache_seconds: float = Field(default=1.0, ge=0, le=30)
     public_base_url: str = Field(default="http://127.0.0.1:8080",

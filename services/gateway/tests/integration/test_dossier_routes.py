@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -171,6 +172,40 @@ async def test_public_look_ups_are_rate_limited_per_address_but_not_for_staff(
             assert replies[-1].json()["code"] == "RATE_LIMITED" and "thử lại sau 5 giây" in replies[-1].json()["detail"]
             staff = await client.get("/api/v1/dossiers/000.00.42.H29-201125-0009", headers=officer_headers(client))
             assert staff.status_code == 404
+
+
+async def test_look_ups_arriving_together_share_batched_calls_and_answer_as_single_ones(
+    postgres_url: str, kafka_bootstrap: str, backend: RunningDossier
+) -> None:
+    """Concurrent public look-ups go to the dossier service in GetPublicStatuses calls (one at a time here), and
+    every answer, 404 and 422 included, is the one a single GetPublicStatus call gives."""
+    app = _app(postgres_url, kafka_bootstrap, backend, dossier_lookup_burst=1000, dossier_submit_burst=1000,
+               lookup_batch_in_flight=1)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            codes = []
+            for _ in range(3):
+                created = await client.post("/api/v1/dossiers", json=body(), headers={"Idempotency-Key": str(uuid.uuid4())})
+                assert created.status_code == 201, created.text
+                codes.append(created.json()["code"])
+            unknown, malformed = "000.00.42.H29-201125-9999", "000.00.42.H29-201399-0001"  # 13th month
+            asked = [*codes * 10, unknown, malformed]
+            replies = await asyncio.gather(*(client.get(f"/api/v1/dossiers/{c}") for c in asked))
+            batcher = app.state.public_status_batcher[1]
+            assert batcher.codes == len(asked) and batcher.calls < len(asked) / 2, (batcher.calls, batcher.codes)
+    single_app = _app(postgres_url, kafka_bootstrap, backend, dossier_lookup_burst=1000, lookup_batch_in_flight=0)
+    async with single_app.router.lifespan_context(single_app):  # the same look-ups, one GetPublicStatus call each
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=single_app), base_url="http://gw") as client:
+            singles = [await client.get(f"/api/v1/dossiers/{c}") for c in (*codes, unknown, malformed)]
+            assert getattr(single_app.state, "public_status_batcher", None) is None
+    by_code = {c: r for c, r in zip(asked, replies, strict=True)}
+    for code, single in zip((*codes, unknown, malformed), singles, strict=True):
+        assert (by_code[code].status_code, by_code[code].json()) == (single.status_code, single.json())
+    assert [by_code[c].status_code for c in (*codes, unknown, malformed)] == [200, 200, 200, 404, 422]
+    assert by_code[codes[0]].json()["code"] == codes[0] and by_code[codes[0]].json()["status"] == 1
+    assert not any(p in by_code[codes[0]].text for p in PERSONAL)
+    assert by_code[unknown].json()["code"] == "DOSSIER_NOT_FOUND"
+    assert by_code[malformed].json()["code"] == "DOSSIER_CODE_INVALID"
 
 
 @pytest.mark.parametrize(("received_at", "days", "label", "session", "skipped"), [

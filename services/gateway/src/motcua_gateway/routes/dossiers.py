@@ -23,6 +23,7 @@ from motcua.common.v1 import common_pb2
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1.dossier_service_pb2_grpc import DossierServiceStub
 from motcua_gateway.auth import Principal, optional_principal, require_roles
+from motcua_gateway.batching import PublicStatusBatcher
 from motcua_gateway.problems import problem
 from motcua_gateway.ratelimit import TokenBucketLimiter, client_ip
 from motcua_platform.errors import InvalidArgument, PermissionDenied
@@ -246,6 +247,20 @@ def _stub(request: Request) -> DossierServiceStub:
     return cached[1]
 
 
+def _public_status_batcher(request: Request) -> PublicStatusBatcher | None:
+    """The app's look-up batcher (None when MOTCUA_LOOKUP_BATCH_IN_FLIGHT is 0), made on first use."""
+    state = request.app.state
+    in_flight = state.settings.lookup_batch_in_flight
+    if not in_flight:
+        return None
+    channel = state.channels["dossier"]
+    cached = getattr(state, "public_status_batcher", None)
+    if cached is None or cached[0] is not channel:
+        cached = (channel, PublicStatusBatcher(lambda: _stub(request), timeout=DEADLINE_SECONDS, in_flight=in_flight))
+        state.public_status_batcher = cached
+    return cached[1]
+
+
 def _limiter(request: Request, kind: str) -> TokenBucketLimiter:
     state = request.app.state
     name = f"dossier_{kind}_limiter"
@@ -439,7 +454,11 @@ async def get_dossier(request: Request, code: _CODE, principal: _Principal, toke
     if _staff(principal, code):
         d = await _stub(request).GetDossier(pb.GetDossierRequest(code=code), timeout=DEADLINE_SECONDS)
         return _json(_full(d, officer=True))
-    s = await _stub(request).GetPublicStatus(pb.GetPublicStatusRequest(code=code), timeout=DEADLINE_SECONDS)
+    batcher = _public_status_batcher(request)
+    if batcher is not None:
+        s = await batcher.get(code)
+    else:
+        s = await _stub(request).GetPublicStatus(pb.GetPublicStatusRequest(code=code), timeout=DEADLINE_SECONDS)
     return _json(_public(s))
 
 
