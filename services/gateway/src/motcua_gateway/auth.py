@@ -28,6 +28,7 @@ from typing import Annotated
 import jwt
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from motcua_gateway.settings import Settings
 from motcua_platform.errors import PermissionDenied, Unauthenticated, Unavailable
@@ -186,8 +187,11 @@ def _verifier(request: Request) -> TokenVerifier:
     return request.app.state.verifier
 
 
-def optional_principal(request: Request) -> Principal | None:
-    """Return the caller's identity when a bearer token is sent, None for anonymous callers."""
+async def optional_principal(request: Request) -> Principal | None:
+    """Return the caller's identity when a bearer token is sent, None for anonymous callers.
+
+    Async so that an anonymous request (public look-ups and searches, most of the traffic) costs no thread
+    hand-off; a token is verified in the thread pool, since a JWKS refetch is a blocking HTTP call."""
     header = request.headers.get("authorization", "")
     if not header:
         return None
@@ -195,13 +199,13 @@ def optional_principal(request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("TOKEN_MISSING", "expected 'Authorization: Bearer <token>'",
                               "Thiếu mã xác thực (Authorization: Bearer).")
-    return _verifier(request).verify(token.strip())
+    return await run_in_threadpool(_verifier(request).verify, token.strip())
 
 
 def require_roles(*roles: str) -> Callable[[Principal | None], Principal]:
     """Dependency: the caller must hold one of `roles`; 401 without a token, 403 with the wrong role."""
 
-    def dependency(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
         if principal is None:
             raise Unauthenticated("TOKEN_MISSING", "authentication required", "Vui lòng đăng nhập.")
         if not principal.has_role(*roles):

@@ -80,7 +80,7 @@ class Settings(ServiceSettings):
         description="How long the gateway may repeat an anonymous catalogue answer (search, procedure, fields, "
                     "agencies) from memory; 0 turns the cache off (public_cache.py)")
     lookup_batch_in_flight: int = Field(
-        default=1, ge=0, le=64,
+        default=2, ge=0, le=64,
         description="Public dossier look-ups are sent to the dossier service in batched calls (GetPublicStatuses): "
                     "a look-up starts a call while fewer than this many are under way, else it joins the next one "
                     "(batching.py); 0 sends one GetPublicStatus call per look-up")
