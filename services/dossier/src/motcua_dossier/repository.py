@@ -197,19 +197,17 @@ async def find_by_idempotency_key(conn: asyncpg.Connection, key: str) -> tuple[b
     return (bytes(row["request_hash"]), row["code"]) if row else None
 
 
-_PUBLIC = """
+_PUBLIC_SELECT = """
 SELECT d.code, d.status, d.updated_at, d.due_at, d.procedure_name, d.agency_name,
        array(SELECT h.to_status FROM status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS statuses,
        array(SELECT h.at FROM status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS times
-FROM dossiers d WHERE d.code = $1
+FROM dossiers d
 """
+_PUBLIC = _PUBLIC_SELECT + "WHERE d.code = $1"
+_PUBLIC_MANY = _PUBLIC_SELECT + "WHERE d.code = ANY($1::text[])"
 
 
-async def get_public(conn: asyncpg.Connection | asyncpg.Pool, code: str) -> PublicStatus | None:
-    """One round trip: the public fields and the public history."""
-    row = await conn.fetchrow(_PUBLIC, code)
-    if row is None:
-        return None
+def _public(row: asyncpg.Record) -> PublicStatus:
     return PublicStatus(
         code=row["code"], status=Status(row["status"]), last_update=row["updated_at"], due_at=row["due_at"],
         procedure_name=row["procedure_name"], agency_name=row["agency_name"],
@@ -217,21 +215,15 @@ async def get_public(conn: asyncpg.Connection | asyncpg.Pool, code: str) -> Publ
     )
 
 
-_PUBLIC_MANY = """
-SELECT d.code, d.status, d.updated_at, d.due_at, d.procedure_name, d.agency_name,
-       array(SELECT h.to_status FROM status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS statuses,
-       array(SELECT h.at FROM status_history h WHERE h.dossier_id = d.id ORDER BY h.version) AS times
-FROM dossiers d WHERE d.code = ANY($1::text[])
-"""
+async def get_public(conn: asyncpg.Connection | asyncpg.Pool, code: str) -> PublicStatus | None:
+    """One round trip: the public fields and the public history."""
+    row = await conn.fetchrow(_PUBLIC, code)
+    return _public(row) if row is not None else None
 
 
 async def get_public_many(conn: asyncpg.Connection | asyncpg.Pool, codes: list[str]) -> dict[str, PublicStatus]:
     """One round trip for many codes: the public status of each that exists, by code."""
-    return {row["code"]: PublicStatus(
-        code=row["code"], status=Status(row["status"]), last_update=row["updated_at"], due_at=row["due_at"],
-        procedure_name=row["procedure_name"], agency_name=row["agency_name"],
-        history=tuple(zip((Status(s) for s in row["statuses"]), row["times"], strict=True)),
-    ) for row in await conn.fetch(_PUBLIC_MANY, codes)}
+    return {row["code"]: _public(row) for row in await conn.fetch(_PUBLIC_MANY, codes)}
 
 
 _FULL = """
