@@ -35,7 +35,7 @@ class ContactUnavailable(Exception):
 
 
 class ContactResolver:
-    def __init__(self, *, dossier_target: str, scheduler_target: str, timeout: float, early_seconds: float = 10.0,
+    def __init__(self, *, dossier_target: str, scheduler_target: str, timeout: float, early_seconds: float = 5.0,
                  early_limit: int = 16) -> None:
         self._channels = {"dossier": open_channel(dossier_target), "scheduler": open_channel(scheduler_target)}
         self._dossier = DossierServiceStub(self._channels["dossier"])
@@ -76,7 +76,10 @@ class ContactResolver:
         """The contact now: the early look-up's answer when one was started recently, else a look-up."""
         early = self._early.pop((source, contact_ref), None)
         if early is not None and time.monotonic() - early[0] < self._early_seconds and not early[1].cancelled():
-            return await early[1]  # its ContactGone / ContactUnavailable too: the answer of a look-up just made
+            try:
+                return await early[1]  # its ContactGone too: the owner's answer of a moment ago
+            except ContactUnavailable:
+                pass  # the owner did not answer a moment ago: ask again now rather than wait for a retry
         return await self._lookup(source, contact_ref)
 
     async def _lookup(self, source: str, contact_ref: str) -> Contact:

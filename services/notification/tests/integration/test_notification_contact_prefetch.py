@@ -53,6 +53,20 @@ async def test_an_erased_contact_found_early_is_gone(contacts: ContactDirectory)
         await resolver.close()
 
 
+async def test_an_owner_that_did_not_answer_early_is_asked_again(contacts: ContactDirectory) -> None:
+    ref = contacts.add(f"ct_{uuid.uuid4().hex}", phone="+84912000103")
+    resolver = resolver_for(contacts)
+    try:
+        contacts.unavailable = True
+        resolver.prefetch("dossier", ref)
+        await asyncio.sleep(0.2)  # the early look-up got UNAVAILABLE
+        contacts.unavailable = False
+        found = await resolver.resolve("dossier", ref)
+        assert found.phone == "+84912000103" and contacts.calls == 2
+    finally:
+        await resolver.close()
+
+
 async def test_an_old_early_answer_is_not_used(contacts: ContactDirectory) -> None:
     ref = contacts.add(f"ct_{uuid.uuid4().hex}", phone="+84912000102")
     resolver = resolver_for(contacts, early_seconds=0.1)

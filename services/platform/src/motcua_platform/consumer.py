@@ -522,10 +522,10 @@ class _PartitionWork:
     def start(self, tp: TopicPartition, work: Awaitable[tuple[TopicPartition, int | None]]) -> None:
         self.busy[tp] = asyncio.ensure_future(work)
 
-    def reap(self, only: set[TopicPartition] | None = None) -> None:
+    def reap(self) -> None:
         """Collect finished partition tasks (re-raising a task's failure: the session restarts)."""
         for tp, task in list(self.busy.items()):
-            if task.done() and (only is None or tp in only):
+            if task.done():
                 del self.busy[tp]
                 _, offset = task.result()
                 if offset is not None:
