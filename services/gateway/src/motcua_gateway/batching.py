@@ -10,7 +10,8 @@ calls.
 A code the batch call reports unknown or malformed is asked again on its own
 (GetPublicStatus), so the citizen gets exactly the answer and error a single call gives
 (404 / 422 with its Vietnamese message). A failed call (the service unavailable, the
-deadline) fails every look-up it carried with that call's error.
+deadline) fails every look-up it carried with that call's error. A call carries the trace
+context and request id of the look-up that started it.
 """
 
 from __future__ import annotations

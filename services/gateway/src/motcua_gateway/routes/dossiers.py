@@ -238,7 +238,10 @@ class SummaryList(BaseModel):
 
 def _stub(request: Request) -> DossierServiceStub:
     """One stub per channel, made on first use and reused (the channel is the app's, opened in its lifespan)."""
-    state = request.app.state
+    return _stub_of(request.app.state)
+
+
+def _stub_of(state: Any) -> DossierServiceStub:
     channel = state.channels["dossier"]
     cached = getattr(state, "dossier_stub", None)
     if cached is None or cached[0] is not channel:
@@ -256,7 +259,7 @@ def _public_status_batcher(request: Request) -> PublicStatusBatcher | None:
     channel = state.channels["dossier"]
     cached = getattr(state, "public_status_batcher", None)
     if cached is None or cached[0] is not channel:
-        cached = (channel, PublicStatusBatcher(lambda: _stub(request), timeout=DEADLINE_SECONDS, in_flight=in_flight))
+        cached = (channel, PublicStatusBatcher(lambda: _stub_of(state), timeout=DEADLINE_SECONDS, in_flight=in_flight))
         state.public_status_batcher = cached
     return cached[1]
 
