@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -19,7 +19,7 @@ from motcua_platform.embedded.process import free_port
 
 pytestmark = pytest.mark.integration
 
-TODAY = date.today()
+TODAY = datetime.now(timezone(timedelta(hours=7))).date()  # the gateway's "today" is Vietnam's day, not UTC's
 
 
 def procedure(code: str, name: str, *, field: tuple[str, str] = ("HO_TICH", "Hộ tịch"), level: str = "commune",

@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 BASE = "https://dichvucong.example.vn"
 NOW = datetime(2030, 3, 4, 2, 0, tzinfo=UTC)  # Monday 09:00 in Vietnam: the scheduler's clock
-TODAY = date.today()
+TODAY = datetime.now(timezone(timedelta(hours=7))).date()  # the portal's "today" is Vietnam's day, not UTC's
 
 
 def _procedure(code: str, name: str, *, field: tuple[str, str], fees: list[dict] | None = None,
