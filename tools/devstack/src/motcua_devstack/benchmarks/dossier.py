@@ -9,7 +9,8 @@ client of `motcua_devstack.loadgen`; CPU per request of each process is reported
   which serialises them (gap-free numbering is a per-agency-day lock held until commit);
 - `commit→event lag` — from the HTTP 201 (the transaction has committed) to the `received` event arriving at
   a consumer of motcua.dossier.events.v1; and insert→published as the outbox records it;
-- `gateway public look-up` — GET /api/v1/dossiers/{code} (gateway → gRPC → dossier → Postgres);
+- `gateway public look-up` — GET /api/v1/dossiers/{code} (gateway → gRPC → dossier → Postgres), at 16 clients
+  and again at 32;
 - `direct public look-up` — the same JSON from a minimal FastAPI process reading the dossier table itself
   (gateway → Postgres, one hop), so the cost of the service hop is visible.
 
@@ -40,6 +41,7 @@ from motcua_platform.embedded.process import free_port
 NAME = "dossier"
 ORDER = 30
 CONCURRENCY = 16
+LOOKUP_CONCURRENCY_HIGH = 32
 SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_SUBMISSIONS", "3000"))
 HOT_SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_HOT_SUBMISSIONS", "1000"))
 LOOKUPS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_LOOKUPS", "10000"))
@@ -199,7 +201,7 @@ async def _submit_run(base_url: str, procedures: list[dict[str, Any]], total: in
     return await closed_loop_http(base_url, submit, concurrency=CONCURRENCY, total=total)
 
 
-async def _lookups(base_url: str, codes: list[str]) -> tuple[list[float], int, float]:
+async def _lookups(base_url: str, codes: list[str], concurrency: int = CONCURRENCY) -> tuple[list[float], int, float]:
     rng = random.Random(5)
     order = [rng.choice(codes) for _ in range(LOOKUPS)]
     template = Connection.to(base_url)
@@ -208,8 +210,8 @@ async def _lookups(base_url: str, codes: list[str]) -> tuple[list[float], int, f
     async def lookup(conn: Connection, i: int) -> None:
         expect(await conn.send(encoded[order[i]]), 200)
 
-    await closed_loop_http(base_url, lookup, concurrency=CONCURRENCY, total=min(200, LOOKUPS))  # warm caches
-    return await closed_loop_http(base_url, lookup, concurrency=CONCURRENCY, total=LOOKUPS)
+    await closed_loop_http(base_url, lookup, concurrency=concurrency, total=min(200, LOOKUPS))  # warm caches
+    return await closed_loop_http(base_url, lookup, concurrency=concurrency, total=LOOKUPS)
 
 
 async def run(ctx: BenchContext) -> list[BenchResult]:
@@ -261,6 +263,12 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         lat, err, secs = await _lookups(ctx.base_url, codes)
         results.append(summarize("dossier: gateway public look-up", lat, err, secs, concurrency=CONCURRENCY,
                                  hops="gateway→gRPC→dossier→Postgres", **meter.per_request(before, meter.snapshot(), LOOKUPS)))
+        # The same at twice the clients: at 16 the clients wait in the gateway's queue more than the machine is busy.
+        before = meter.snapshot()
+        lat, err, secs = await _lookups(ctx.base_url, codes, LOOKUP_CONCURRENCY_HIGH)
+        results.append(summarize(f"dossier: gateway public look-up @ {LOOKUP_CONCURRENCY_HIGH} clients", lat, err, secs,
+                                 concurrency=LOOKUP_CONCURRENCY_HIGH, hops="gateway→gRPC→dossier→Postgres",
+                                 **meter.per_request(before, meter.snapshot(), LOOKUPS)))
         port = free_port()
         direct = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "motcua_devstack.benchmarks.dossier", "direct", stack.database_url, str(port),
