@@ -544,7 +544,7 @@ class DeliveryWorker:
         """Rows to claim now: never more than the busiest provider can call at once. A claimed row is `sending`
         (committed); if the process dies while the row still waits for a provider slot, the reconciler cannot tell
         it from a call in flight and gives it up (technical-failure) for a provider without an idempotency key.
-        Nor more than `worker_unrecorded_max` answers may wait for the result writer (back-pressure)."""
+        And no more than `worker_unrecorded_max` answers may wait for the result writer (back-pressure)."""
         headroom = self._s.worker_provider_concurrency - max(self._busy.values(), default=0) - self._reserved
         # Answers not recorded yet: rows this process holds (`_inflight_ids`) minus the calls still in flight.
         unrecorded = len(self._inflight_ids) - len(self._inflight)

@@ -119,7 +119,10 @@ def transient_unavailable(exc: BaseException) -> Unavailable | None:
             ConnectionError,  # refused, reset, aborted, lost during the handshake
             TimeoutError,  # connect or pool acquire timed out
         )) or (isinstance(current, asyncpg.InterfaceError) and "connection" in str(current)
-               and ("closed" in str(current) or "lost" in str(current)))
+               and ("closed" in str(current) or "lost" in str(current))) \
+            or (isinstance(current, asyncpg.exceptions.InternalClientError) and "another operation" in str(current))
+        # The last one: a pool connection whose server went away mid-operation (PostgreSQL restarted) is handed out
+        # before asyncpg notices; its next statement fails client-side before reaching the server (seen at BEGIN).
         if transient:
             return Unavailable("DATABASE_UNAVAILABLE", f"database unavailable: {type(current).__name__}",
                                "Hệ thống tạm thời gián đoạn, vui lòng thử lại sau ít phút.",

@@ -30,6 +30,8 @@ def _chained(outer: BaseException, cause: BaseException) -> BaseException:
     asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
     asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
     asyncpg.InterfaceError("cannot call Transaction.__aexit__(): the underlying connection is closed"),
+    # A pool connection whose server restarted mid-operation, reused before asyncpg noticed (seen at BEGIN).
+    asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress"),
     ConnectionRefusedError(111, "Connect call failed"),
     ConnectionResetError(104, "Connection reset by peer"),
     TimeoutError(),
@@ -46,6 +48,7 @@ def test_connection_failures_are_unavailable_with_retry_after(exc: BaseException
     asyncpg.exceptions.UniqueViolationError("duplicate key value"),
     asyncpg.exceptions.UndefinedTableError("relation does not exist"),
     asyncpg.InterfaceError("the server expects 2 arguments for this query, 1 was passed"),
+    asyncpg.exceptions.InternalClientError("PoolConnectionHolder.release() called on a free connection holder"),
     KeyError("x"),
 ])
 def test_other_errors_stay_internal(exc: BaseException) -> None:
