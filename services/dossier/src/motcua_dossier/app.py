@@ -30,7 +30,9 @@ async def wire(runtime: Runtime) -> None:
         catalogue=catalogue,
         calendar=CalendarProvider(runtime.pool, refresh_seconds=settings.calendar_refresh_seconds),
         public_base_url=settings.public_base_url,
+        submit_batch_in_flight=settings.submit_batch_in_flight,
     )
+    runtime.stoppers.append(service.close)
     pb_grpc.add_DossierServiceServicer_to_server(DossierServicer(service), runtime.grpc.server)
 
 

@@ -29,11 +29,9 @@ from motcua_dossier.domain.model import (
 
 @dataclass(frozen=True)
 class NewDossier:
-    """One dossier to insert; `rank` is its 1-based position among this submission's dossiers at its agency."""
+    """One dossier to insert (its number is allocated at insert time)."""
 
     agency_code: str
-    agency_count: int
-    rank: int
     public_token: str
     procedure_code: str
     procedure_version: int
@@ -49,40 +47,69 @@ class NewDossier:
     documents: tuple[Document, ...]
 
 
-# One statement: allocate every agency's numbers (agencies in sorted order, so concurrent
-# submissions lock counter rows in one global order and cannot deadlock), insert the root
-# dossier (claiming the idempotency key), its linked dossiers and their first history rows.
-# When the key is already taken the root insert does nothing, no linked row is inserted,
-# and the caller rolls the counter increments back.
+@dataclass(frozen=True)
+class Registration:
+    """One submission to register: its dossiers (the root first, then its linked ones) and what they share."""
+
+    day: date
+    received_at: datetime
+    dossiers: list[NewDossier]
+    channel: Channel
+    result_delivery: ResultDelivery
+    consent: Consent
+    applicant: Applicant
+    subject_birth_date: date | None
+    idempotency_key: str
+    request_hash: bytes
+    actor: Actor
+    linker: Actor
+    link_reason: str
+
+
+# One statement for a batch of submissions: allocate every (agency, day)'s numbers for the whole
+# batch (in sorted order, so concurrent batches lock counter rows in one global order and cannot
+# deadlock), insert each root dossier (claiming its idempotency key), the linked dossiers of the
+# roots that were inserted, and the first history row of each. A root whose key is already taken
+# is not inserted (nor are its linked dossiers): the caller sees it missing from the result and
+# rolls the whole batch back, so that no number is consumed by it.
+# Per row: $1 submission index, $2 is root, $3 agency, $4 day, $5 position among the batch's rows of
+# that (agency, day), $6 how many rows the batch has there; $7.. the row's columns.
 _REGISTER = """
-WITH alloc AS (
+WITH batch AS (
+    SELECT * FROM unnest($1::int[], $2::bool[], $3::text[], $4::date[], $5::int[], $6::int[], $7::text[], $8::text[],
+                         $9::int[], $10::text[], $11::text[], $12::smallint[], $13::timestamptz[], $14::timestamptz[],
+                         $15::jsonb[], $16::int[], $17::text[], $18::smallint[], $19::jsonb[], $20::smallint[],
+                         $21::jsonb[], $22::text[], $23::jsonb[], $24::jsonb[], $25::date[], $26::text[], $27::bytea[],
+                         $28::jsonb[], $29::text[])
+        WITH ORDINALITY AS r(grp, is_root, agency, day, pos, k, token, procedure_code, procedure_version, procedure_name,
+                             agency_name, status, received_at, due_at, due_basis, days, collect_at, channel, assisted_by,
+                             result_delivery, consent, contact_ref, applicant, documents, subject_birth_date,
+                             idempotency_key, request_hash, actor, reason, ord)
+),
+alloc AS (
     INSERT INTO daily_counters AS c (agency_code, day, n)
-    SELECT u.a, $1::date, u.k FROM unnest($2::text[], $3::int[]) AS u(a, k) ORDER BY u.a
+    SELECT DISTINCT ON (r.agency, r.day) r.agency, r.day, r.k FROM batch r ORDER BY r.agency, r.day
     ON CONFLICT (agency_code, day) DO UPDATE SET n = c.n + EXCLUDED.n
-    RETURNING c.agency_code, c.n
+    RETURNING c.agency_code, c.day, c.n
 ),
 todo AS (
-    SELECT r.*, r.agency || '-' || to_char($1::date, 'YYMMDD') || '-' ||
-           CASE WHEN a.n - r.k + r.rank < 10000 THEN lpad((a.n - r.k + r.rank)::text, 4, '0')
-                ELSE (a.n - r.k + r.rank)::text END AS code,
-           a.n - r.k + r.rank AS seq
-    FROM unnest($4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[],
-                $12::smallint[], $13::timestamptz[], $14::jsonb[], $15::int[], $16::text[], $17::jsonb[], $18::text[],
-                $19::jsonb[])
-         WITH ORDINALITY AS r(agency, k, rank, token, procedure_code, procedure_version, procedure_name, agency_name,
-                              status, due_at, due_basis, days, collect_at, assisted_by, contact_ref, documents, ord)
-    JOIN alloc a ON a.agency_code = r.agency
+    SELECT r.*, r.agency || '-' || to_char(r.day, 'YYMMDD') || '-' ||
+           CASE WHEN a.n - r.k + r.pos < 10000 THEN lpad((a.n - r.k + r.pos)::text, 4, '0')
+                ELSE (a.n - r.k + r.pos)::text END AS code,
+           a.n - r.k + r.pos AS seq
+    FROM batch r JOIN alloc a ON a.agency_code = r.agency AND a.day = r.day
 ),
 root AS (
     INSERT INTO dossiers (code, agency_code, receipt_day, seq, public_token, procedure_code, procedure_version, procedure_name,
                           agency_name, status, received_at, due_at, due_basis, processing_working_days, collect_at, channel,
                           assisted_by, result_delivery, consent, contact_ref, applicant, documents, subject_birth_date,
                           parent_code, root_code, updated_at, idempotency_key, request_hash)
-    SELECT t.code, t.agency, $1::date, t.seq, t.token, t.procedure_code, t.procedure_version, t.procedure_name, t.agency_name,
-           t.status, $20::timestamptz, t.due_at, t.due_basis, t.days, t.collect_at, $21::smallint, t.assisted_by,
-           $22::smallint, $23::jsonb, t.contact_ref, $24::jsonb, t.documents, $25::date, NULL, t.code, $20::timestamptz,
-           $26::text, $27::bytea
-    FROM todo t WHERE t.ord = 1
+    SELECT t.code, t.agency, t.day, t.seq, t.token, t.procedure_code, t.procedure_version, t.procedure_name, t.agency_name,
+           t.status, t.received_at, t.due_at, t.due_basis, t.days, t.collect_at, t.channel, t.assisted_by,
+           t.result_delivery, t.consent, t.contact_ref, t.applicant, t.documents, t.subject_birth_date, NULL, t.code,
+           t.received_at, t.idempotency_key, t.request_hash
+    FROM todo t WHERE t.is_root
+    ORDER BY t.ord
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id, code, status, received_at, procedure_code
 ),
@@ -91,23 +118,23 @@ linked AS (
                           agency_name, status, received_at, due_at, due_basis, processing_working_days, collect_at, channel,
                           assisted_by, result_delivery, consent, contact_ref, applicant, documents, subject_birth_date,
                           parent_code, root_code, updated_at)
-    SELECT t.code, t.agency, $1::date, t.seq, t.token, t.procedure_code, t.procedure_version, t.procedure_name, t.agency_name,
-           t.status, $20::timestamptz, t.due_at, t.due_basis, t.days, t.collect_at, $21::smallint, t.assisted_by,
-           $22::smallint, $23::jsonb, t.contact_ref, $24::jsonb, t.documents, $25::date, root.code, root.code,
-           $20::timestamptz
-    FROM todo t CROSS JOIN root WHERE t.ord > 1
+    SELECT t.code, t.agency, t.day, t.seq, t.token, t.procedure_code, t.procedure_version, t.procedure_name, t.agency_name,
+           t.status, t.received_at, t.due_at, t.due_basis, t.days, t.collect_at, t.channel, t.assisted_by,
+           t.result_delivery, t.consent, t.contact_ref, t.applicant, t.documents, t.subject_birth_date, root.code, root.code,
+           t.received_at
+    FROM todo t JOIN todo p ON p.grp = t.grp AND p.is_root JOIN root ON root.code = p.code
+    WHERE NOT t.is_root
     ORDER BY t.ord
     RETURNING id, code, status, received_at, procedure_code
 ),
+inserted AS (
+    SELECT * FROM root UNION ALL SELECT * FROM linked
+),
 hist AS (
     INSERT INTO status_history (dossier_id, from_status, to_status, actor, reason, at, version)
-    SELECT id, 0, status, $28::jsonb, '', received_at, 1 FROM root
-    UNION ALL
-    SELECT id, 0, status, $29::jsonb, $30::text, received_at, 1 FROM linked
+    SELECT i.id, 0, i.status, t.actor, t.reason, i.received_at, 1 FROM inserted i JOIN todo t ON t.code = i.code
 )
-SELECT code, procedure_code, true AS is_root FROM root
-UNION ALL
-SELECT code, procedure_code, false FROM linked
+SELECT i.code, i.procedure_code, t.grp, t.is_root FROM inserted i JOIN todo t ON t.code = i.code ORDER BY t.ord
 """
 
 
@@ -133,63 +160,43 @@ def _consent_json(c: Consent) -> dict[str, Any]:
     return {"purpose": c.purpose, "given_at": c.given_at.isoformat(), "text_version": c.text_version}
 
 
-async def register(
-    conn: asyncpg.Connection,
-    *,
-    day: date,
-    received_at: datetime,
-    dossiers: list[NewDossier],
-    channel: Channel,
-    result_delivery: ResultDelivery,
-    consent: Consent,
-    applicant: Applicant,
-    subject_birth_date: date | None,
-    idempotency_key: str,
-    request_hash: bytes,
-    actor: Actor,
-    linker: Actor,
-    link_reason: str,
-) -> list[tuple[str, str, bool]] | None:
-    """Insert a submission's dossiers (root first); return (code, procedure code, is_root), or None if the key is taken."""
-    counts: dict[str, int] = {}
-    for d in dossiers:
-        counts[d.agency_code] = d.agency_count
-    rows = await conn.fetch(
-        _REGISTER,
-        day,
-        list(counts),
-        list(counts.values()),
-        [d.agency_code for d in dossiers],
-        [d.agency_count for d in dossiers],
-        [d.rank for d in dossiers],
-        [d.public_token for d in dossiers],
-        [d.procedure_code for d in dossiers],
-        [d.procedure_version for d in dossiers],
-        [d.procedure_name for d in dossiers],
-        [d.agency_name for d in dossiers],
-        [int(d.status) for d in dossiers],
-        [d.due_at for d in dossiers],
-        [_json(d.due_basis) for d in dossiers],
-        [d.processing_working_days for d in dossiers],
-        [d.collect_at for d in dossiers],
-        [_json(d.assisted_by.as_json() if d.assisted_by else None) for d in dossiers],
-        [d.contact_ref for d in dossiers],
-        [_json(_documents_json(d.documents)) for d in dossiers],
-        received_at,
-        int(channel),
-        int(result_delivery),
-        _json(_consent_json(consent)),
-        _json(_applicant_json(applicant)),
-        subject_birth_date,
-        idempotency_key,
-        request_hash,
-        _json(actor.as_json()),
-        _json(linker.as_json()),
-        link_reason,
-    )
-    if not rows:
-        return None
-    return [(r["code"], r["procedure_code"], r["is_root"]) for r in rows]
+async def register(conn: asyncpg.Connection, registrations: list[Registration]) -> list[list[tuple[str, str, bool]] | None]:
+    """Insert the dossiers of each registration, numbered in order; one statement for all.
+
+    Returns, per registration, its (code, procedure code, is_root) rows (root first), or None when
+    its idempotency key was already taken (then nothing of it was inserted; the caller must roll
+    back, or the numbers allocated for it stay consumed).
+    """
+    counts: dict[tuple[str, date], int] = {}
+    for reg in registrations:
+        for d in reg.dossiers:
+            counts[(d.agency_code, reg.day)] = counts.get((d.agency_code, reg.day), 0) + 1
+    columns: list[list[Any]] = [[] for _ in range(29)]
+    seen: dict[tuple[str, date], int] = {}
+    for grp, reg in enumerate(registrations):
+        consent, applicant = _json(_consent_json(reg.consent)), _json(_applicant_json(reg.applicant))
+        for i, d in enumerate(reg.dossiers):
+            where = (d.agency_code, reg.day)
+            seen[where] = seen.get(where, 0) + 1
+            root = i == 0
+            row = (
+                grp, root, d.agency_code, reg.day, seen[where], counts[where], d.public_token, d.procedure_code,
+                d.procedure_version, d.procedure_name, d.agency_name, int(d.status), reg.received_at, d.due_at,
+                _json(d.due_basis), d.processing_working_days, d.collect_at, int(reg.channel),
+                _json(d.assisted_by.as_json() if d.assisted_by else None), int(reg.result_delivery), consent,
+                d.contact_ref, applicant, _json(_documents_json(d.documents)), reg.subject_birth_date,
+                reg.idempotency_key if root else None, reg.request_hash if root else None,
+                _json((reg.actor if root else reg.linker).as_json()), "" if root else reg.link_reason,
+            )
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+    out: list[list[tuple[str, str, bool]] | None] = [None] * len(registrations)
+    for r in await conn.fetch(_REGISTER, *columns):
+        rows = out[r["grp"]]
+        if rows is None:
+            rows = out[r["grp"]] = []
+        rows.append((r["code"], r["procedure_code"], r["is_root"]))
+    return out
 
 
 async def find_by_idempotency_key(conn: asyncpg.Connection, key: str) -> tuple[bytes, str] | None:

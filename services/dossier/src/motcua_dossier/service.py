@@ -8,7 +8,7 @@ import secrets
 import time
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
@@ -33,9 +33,11 @@ from motcua_dossier.domain.model import (
     Submission,
 )
 from motcua_dossier.events import linked_created, received, transitioned
+from motcua_platform.batching import NaturalBatcher
 from motcua_platform.errors import MotcuaError
 from motcua_platform.logging import get_logger
-from motcua_platform.outbox import enqueue
+from motcua_platform.outbox import OutboxEvent, enqueue
+from motcua_platform.tracing import inject_headers
 
 log = get_logger(__name__)
 
@@ -95,12 +97,21 @@ class Submitted:
 
 class DossierService:
     def __init__(self, *, pool: asyncpg.Pool, catalogue: CatalogueClient, calendar: CalendarProvider,
-                 public_base_url: str) -> None:
+                 public_base_url: str, submit_batch_in_flight: int = 2, submit_batch_max: int = 64) -> None:
         self.pool = pool
         self.catalogue = catalogue
         self.calendar = calendar
         self.public_base_url = public_base_url
         self._receipts: dict[tuple[str, int, bool], bytes] = {}
+        #: Group commit: submissions checked at the same time are registered in one transaction.
+        self._writer: NaturalBatcher[_Pending, list[tuple[str, str, bool]]] | None = (
+            NaturalBatcher(self._write, in_flight=submit_batch_in_flight, max_batch=submit_batch_max,
+                           name="dossier-register") if submit_batch_in_flight > 0 else None)
+
+    async def close(self) -> None:
+        """Let the registrations under way finish (their callers may have gone; the commit still counts)."""
+        if self._writer is not None:
+            await self._writer.drain()
 
     # -- submission ------------------------------------------------------------------------------
 
@@ -120,6 +131,8 @@ class DossierService:
     async def submit(self, submission: Submission) -> Submitted:
         """Register a dossier (and its linked dossiers) with gap-free codes and their events, in one transaction.
 
+        Submissions checked while others are being written share the next transaction (group
+        commit, `submit_batch_in_flight`); each still gets exactly its own outcome.
         Idempotent on `submission.idempotency_key`: the key is claimed by the insert itself; a
         repeat with the same request hash returns the first dossier (replayed), another hash
         is refused. A refused or failed submission consumes no number.
@@ -156,33 +169,16 @@ class DossierService:
                 days = other.working_days_for(submission.channel)
                 dossiers.append(self._new(other, other.agency_code, other.agency_name, Status.NEW, None, days,
                                           submission.result_delivery, SYSTEM_LINKER, ()))
-        dossiers = _ranked(dossiers)
         actor = submission.assisted_by or Actor("citizen", "citizen")
-        async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                rows = await repo.register(
-                    conn, day=day, received_at=now, dossiers=dossiers, channel=submission.channel,
-                    result_delivery=submission.result_delivery, consent=submission.consent, applicant=submission.applicant,
-                    subject_birth_date=submission.subject_birth_date, idempotency_key=submission.idempotency_key,
-                    request_hash=submission.request_hash, actor=actor, linker=SYSTEM_LINKER, link_reason=LINK_REASON,
-                )
-                if rows is not None:
-                    codes = {procedure_code: code for code, procedure_code, is_root in rows if not is_root}
-                    root_code = next(code for code, _, is_root in rows if is_root)
-                    events = [received(root_code, root, at=now, channel=int(submission.channel),
-                                       result_delivery=int(submission.result_delivery),
-                                       assisted=submission.assisted_by is not None, parent_code="")]
-                    for d in dossiers[1:]:
-                        code = codes[d.procedure_code]
-                        events.append(received(code, d, at=now, channel=int(submission.channel),
-                                               result_delivery=int(submission.result_delivery), assisted=True,
-                                               parent_code=root_code))
-                        events.append(linked_created(code, d, at=now, parent_code=root_code,
-                                                     parent_procedure_code=root.procedure_code))
-                    await enqueue(conn, *events)
-                else:
-                    # The key is taken: undo the counter increments (the rollback releases them).
-                    raise _KeyTaken
+        pending = _Pending(repo.Registration(
+            day=day, received_at=now, dossiers=dossiers, channel=submission.channel,
+            result_delivery=submission.result_delivery, consent=submission.consent, applicant=submission.applicant,
+            subject_birth_date=submission.subject_birth_date, idempotency_key=submission.idempotency_key,
+            request_hash=submission.request_hash, actor=actor, linker=SYSTEM_LINKER, link_reason=LINK_REASON,
+        ), assisted=submission.assisted_by is not None, headers=inject_headers())
+        rows = await (self._writer.run(pending) if self._writer is not None else self._write_one(pending))
+        codes = {procedure_code: code for code, procedure_code, is_root in rows if not is_root}
+        root_code = next(code for code, _, is_root in rows if is_root)
         log.info("dossier_received", dossier_code=root_code, procedure_code=facts.code, agency_code=agency_code,
                  status=int(status), linked=len(dossiers) - 1, channel=submission.channel.name.lower())
         history = [StatusChange(0, status, actor, "", now)]
@@ -195,6 +191,36 @@ class DossierService:
             contact_ref=root.contact_ref, applicant=submission.applicant, documents=submission.documents, parent_code="",
             root_code=root_code, updated_at=now, history=history, linked_codes=[codes[d.procedure_code] for d in dossiers[1:]],
         ), replayed=False)
+
+    async def _write_one(self, pending: _Pending) -> list[tuple[str, str, bool]]:
+        outcome = (await self._write([pending]))[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    async def _write(self, batch: list[_Pending]) -> list[list[tuple[str, str, bool]] | BaseException]:
+        """Register `batch` in one transaction: numbers, dossiers, history, events; or each alone if one fails.
+
+        When one submission of the batch cannot be written (its idempotency key is taken, a row is
+        refused), the transaction rolls back, numbers included, and each submission is written again
+        in its own transaction, so that only that one fails.
+        """
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                written = await repo.register(conn, [p.registration for p in batch])
+                if any(rows is None for rows in written):
+                    raise _KeyTaken
+                await enqueue(conn, *(e for p, rows in zip(batch, written, strict=True) for e in _events(p, rows or [])))
+            return [rows or [] for rows in written]
+        except _KeyTaken:
+            if len(batch) == 1:
+                return [_KeyTaken()]
+        except Exception as exc:
+            if len(batch) == 1:
+                raise
+            log.warning("dossier_batch_retried_singly", size=len(batch), error=type(exc).__name__)
+        singles = await asyncio.gather(*(self._write([p]) for p in batch), return_exceptions=True)
+        return [one if isinstance(one, BaseException) else one[0] for one in singles]
 
     async def submit_or_replay(self, submission: Submission) -> Submitted:
         try:
@@ -222,7 +248,7 @@ class DossierService:
         elif delivery == ResultDelivery.ONLINE:
             collect_at = "Cổng Dịch vụ công (kết quả điện tử)"
         return repo.NewDossier(
-            agency_code=agency_code, agency_count=0, rank=0, public_token=secrets.token_urlsafe(24),
+            agency_code=agency_code, public_token=secrets.token_urlsafe(24),
             procedure_code=facts.code, procedure_version=facts.version, procedure_name=facts.name, agency_name=agency_name,
             status=status, due_at=due.due_at if due else None, due_basis=due_basis_json(due) if due else None,
             processing_working_days=working_days, collect_at=collect_at, assisted_by=assisted_by,
@@ -350,16 +376,28 @@ class _KeyTaken(Exception):
     """The idempotency key belongs to an earlier submission."""
 
 
-def _ranked(dossiers: list[repo.NewDossier]) -> list[repo.NewDossier]:
-    """Number each dossier within its agency (root first) and record the agency's count."""
-    from dataclasses import replace
+@dataclass(frozen=True)
+class _Pending:
+    """A checked submission waiting to be registered, with the trace context of its request."""
 
-    counts: dict[str, int] = {}
-    for d in dossiers:
-        counts[d.agency_code] = counts.get(d.agency_code, 0) + 1
-    seen: dict[str, int] = {}
-    out = []
-    for d in dossiers:
-        seen[d.agency_code] = seen.get(d.agency_code, 0) + 1
-        out.append(replace(d, agency_count=counts[d.agency_code], rank=seen[d.agency_code]))
-    return out
+    registration: repo.Registration
+    assisted: bool
+    headers: dict[str, str]
+
+
+def _events(pending: _Pending, rows: list[tuple[str, str, bool]]) -> list[OutboxEvent]:
+    """The events of one registered submission: `received` for each dossier, `linked_created` for each linked one."""
+    reg = pending.registration
+    root = reg.dossiers[0]
+    codes = {procedure_code: code for code, procedure_code, is_root in rows if not is_root}
+    root_code = next(code for code, _, is_root in rows if is_root)
+    channel, delivery = int(reg.channel), int(reg.result_delivery)
+    events = [received(root_code, root, at=reg.received_at, channel=channel, result_delivery=delivery,
+                       assisted=pending.assisted, parent_code="")]
+    for d in reg.dossiers[1:]:
+        code = codes[d.procedure_code]
+        events.append(received(code, d, at=reg.received_at, channel=channel, result_delivery=delivery, assisted=True,
+                               parent_code=root_code))
+        events.append(linked_created(code, d, at=reg.received_at, parent_code=root_code,
+                                     parent_procedure_code=root.procedure_code))
+    return [replace(e, headers=pending.headers) for e in events]

@@ -21,3 +21,8 @@ class Settings(ServiceSettings):
     calendar_refresh_seconds: float = Field(
         default=60.0, ge=0, le=3600, description="How often the calendar_overrides table is re-read"
     )
+    submit_batch_in_flight: int = Field(
+        default=2, ge=0, le=16,
+        description="Group commit: submissions checked meanwhile are registered together in one transaction, with at "
+                    "most this many such transactions under way; 0 registers each submission in its own transaction",
+    )

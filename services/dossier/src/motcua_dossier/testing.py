@@ -123,7 +123,8 @@ async def migrate(postgres_url: str, schema: str) -> None:
 
 @asynccontextmanager
 async def running_dossier(postgres_url: str, schema: str, *, pool_size: int = 10,
-                          public_base_url: str = PUBLIC_BASE_URL) -> AsyncIterator[RunningDossier]:
+                          public_base_url: str = PUBLIC_BASE_URL,
+                          submit_batch_in_flight: int = 2) -> AsyncIterator[RunningDossier]:
     """Migrate `schema`, serve a FakeCatalogue and DossierService on free ports (no outbox relay: tests read the outbox)."""
     await migrate(postgres_url, schema)
     fake = FakeCatalogue()
@@ -134,7 +135,7 @@ async def running_dossier(postgres_url: str, schema: str, *, pool_size: int = 10
     pool = await create_pool(postgres_url, schema=schema, min_size=2, max_size=pool_size)
     catalogue = CatalogueClient(catalogue_server.address, ttl=0)
     service = DossierService(pool=pool, catalogue=catalogue, calendar=CalendarProvider(pool, refresh_seconds=0),
-                             public_base_url=public_base_url)
+                             public_base_url=public_base_url, submit_batch_in_flight=submit_batch_in_flight)
     server = GrpcServer(host="127.0.0.1", port=free_port(), service_names=[SERVICE_NAME])
     pb_grpc.add_DossierServiceServicer_to_server(DossierServicer(service), server.server)
     await server.start()
@@ -143,6 +144,7 @@ async def running_dossier(postgres_url: str, schema: str, *, pool_size: int = 10
         yield RunningDossier(service, pool, server, fake, catalogue_server, schema)
     finally:
         await server.stop(0)
+        await service.close()
         await catalogue.close()
         await pool.close()
         await catalogue_server.stop(0)

@@ -81,13 +81,17 @@ class OutboxEvent:
     subject: str | None = None
     id: str = field(default_factory=lambda: str(uuid4()))
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: W3C trace headers to publish with; None takes the trace context current at `enqueue`
+    #: (a batch written on behalf of several requests passes each request's own).
+    headers: dict[str, str] | None = field(default=None, compare=False)
 
 
 _INSERT = """
 INSERT INTO outbox (event_id, topic, partition_key, type, source, subject, event_time, data, headers)
-SELECT e.event_id, e.topic, e.partition_key, e.type, e.source, e.subject, e.event_time, e.data, $9::text::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bytea[])
-     WITH ORDINALITY AS e(event_id, topic, partition_key, type, source, subject, event_time, data, ord)
+SELECT e.event_id, e.topic, e.partition_key, e.type, e.source, e.subject, e.event_time, e.data, e.headers::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bytea[],
+            $9::text[])
+     WITH ORDINALITY AS e(event_id, topic, partition_key, type, source, subject, event_time, data, headers, ord)
 ORDER BY e.ord
 """
 
@@ -108,6 +112,7 @@ async def enqueue(conn: asyncpg.Connection, *events: OutboxEvent) -> list[str]:
     for event in events:
         if event.time.tzinfo is None:
             raise ValueError(f"OutboxEvent {event.id}: time must be timezone-aware")
+    current = json.dumps(inject_headers())
     await conn.execute(
         _INSERT,
         [e.id for e in events],
@@ -118,7 +123,7 @@ async def enqueue(conn: asyncpg.Connection, *events: OutboxEvent) -> list[str]:
         [e.subject for e in events],
         [e.time for e in events],
         [bytes(e.data) for e in events],
-        json.dumps(inject_headers()),
+        [current if e.headers is None else json.dumps(e.headers) for e in events],
     )
     return [e.id for e in events]
 

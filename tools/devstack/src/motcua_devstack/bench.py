@@ -139,6 +139,8 @@ class ProcessMeter:
                 for pid in self._postgres_pids():
                     with contextlib.suppress(OSError, ValueError, IndexError):  # a backend may exit while we read
                         used["postgres"] += self._stat(pid)[1]
+            if self.broker is not None:
+                used["broker"] = self._stat(self.broker)[1]
             used["generator"] = generator_cpu_seconds()
             return used
         except OSError:

@@ -3,8 +3,11 @@
 Against the full stack (`ctx.start_services()`), 16 concurrent keep-alive HTTP/1.1 clients (the lean
 client of `motcua_devstack.loadgen`; CPU per request of each process is reported beside the figures):
 
-- `gateway submit, N agencies` — POST /api/v1/dossiers for published demo procedures of several agencies
-  (what a province looks like); zero loss is checked afterwards by counting the rows and outbox events;
+- `gateway submit, N agencies, burst` — POST /api/v1/dossiers for published demo procedures of several agencies
+  (what a province looks like); zero loss is checked afterwards by counting the rows and outbox events. The
+  notification service plans each dossier's receipt on the same two cores: it falls behind during a short
+  burst, so the row also gives how long the receipts took to catch up and the CPU counted until they had;
+- `gateway submit, N agencies, sustained` — the same, long enough that the receipts must keep pace;
 - `gateway submit, one agency` — the hot spot: every submission takes the same (agency, day) counter row,
   which serialises them (gap-free numbering is a per-agency-day lock held until commit);
 - `commit→event lag` — from the HTTP 201 (the transaction has committed) to the `received` event arriving at
@@ -43,6 +46,7 @@ ORDER = 30
 CONCURRENCY = 16
 LOOKUP_CONCURRENCY_HIGH = 32
 SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_SUBMISSIONS", "3000"))
+SUSTAINED_SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_SUSTAINED_SUBMISSIONS", "10000"))
 HOT_SUBMISSIONS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_HOT_SUBMISSIONS", "1000"))
 LOOKUPS = int(os.environ.get("MOTCUA_BENCH_DOSSIER_LOOKUPS", "10000"))
 AGENCIES = 8
@@ -201,6 +205,18 @@ async def _submit_run(base_url: str, procedures: list[dict[str, Any]], total: in
     return await closed_loop_http(base_url, submit, concurrency=CONCURRENCY, total=total)
 
 
+async def _receipts_planned(pool: asyncpg.Pool, codes: list[str], timeout: float = 180) -> float:
+    """Seconds until the notification service has planned the receipt of every dossier in `codes`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        planned = await pool.fetchval("SELECT count(*) FROM notification.notifications "
+                                      "WHERE dossier_code = ANY($1::text[]) AND state <> 'planning'", codes)
+        if planned >= len(codes):
+            break
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
 async def _lookups(base_url: str, codes: list[str], concurrency: int = CONCURRENCY) -> tuple[list[float], int, float]:
     rng = random.Random(5)
     order = [rng.choice(codes) for _ in range(LOOKUPS)]
@@ -219,7 +235,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     _restart_gateway(stack, UNLIMITED)  # main thread: see BenchContext.start_services
     results: list[BenchResult] = []
     run_id = f"bench-{uuid.uuid4().hex[:8]}"
-    meter = ProcessMeter(stack, ("gateway", "dossier", "catalogue"))
+    meter = ProcessMeter(stack)
     pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
     arrivals = _Arrivals(stack.bootstrap)
     direct: asyncio.subprocess.Process | None = None
@@ -229,17 +245,24 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             procedures = await _procedures(http)
             await arrivals.start()
             done: dict[str, float] = {}
-            await _submit_run(ctx.base_url, procedures, 50, f"{run_id}-warm", {})
+            warm: dict[str, float] = {}
+            await _submit_run(ctx.base_url, procedures, 50, f"{run_id}-warm", warm)
+            await _receipts_planned(pool, list(warm))
+            # A burst: the registry takes it at its own pace; the receipts (notification service, same two
+            # cores) fall behind and catch up afterwards. CPU is counted until they have.
             before = meter.snapshot()
             lat, err, secs = await _submit_run(ctx.base_url, procedures, SUBMISSIONS, f"{run_id}-spread", done)
             cpu = meter.per_request(before, meter.snapshot(), SUBMISSIONS)
+            behind = await _receipts_planned(pool, list(done))
+            cpu_all = meter.per_request(before, meter.snapshot(), SUBMISSIONS)["cpu_ms_per_request"]
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
                                        f"{run_id}-spread-%")
             events = await pool.fetchval("SELECT count(*) FROM dossier.outbox WHERE partition_key = ANY($1::text[])",
                                          list(done))
-            results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies", lat, err, secs,
-                                     concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows, **cpu))
-
+            results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, burst", lat, err, secs,
+                                     concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows, **cpu,
+                                     receipts_caught_up_after_s=round(behind, 1),
+                                     cpu_ms_with_receipts=cpu_all))
             hot: dict[str, float] = {}
             lat, err, secs = await _submit_run(ctx.base_url, procedures[:1], HOT_SUBMISSIONS, f"{run_id}-hot", hot)
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
@@ -258,6 +281,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                 "WHERE partition_key = ANY($1::text[]) AND published_at IS NOT NULL", list(committed))
             results.append(summarize("dossier: outbox insert→published", [float(r["lag"]) for r in db_lags], 0, 0.0))
 
+        await _receipts_planned(pool, list(hot))  # the look-ups do not share the machine with a receipt backlog
         codes = list(done)
         before = meter.snapshot()
         lat, err, secs = await _lookups(ctx.base_url, codes)
@@ -277,6 +301,19 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         lat, err, secs = await _lookups(f"http://127.0.0.1:{port}", codes)
         results.append(summarize("dossier: direct public look-up (one hop)", lat, err, secs, concurrency=CONCURRENCY,
                                  hops="http→Postgres"))
+        # Sustained: long enough that the receipts must keep pace (CPU is shared with them throughout). Last,
+        # so that the rows above measure the same stack as before this row existed.
+        sustained: dict[str, float] = {}
+        before = meter.snapshot()
+        lat, err, secs = await _submit_run(ctx.base_url, procedures, SUSTAINED_SUBMISSIONS, f"{run_id}-long",
+                                           sustained)
+        cpu = meter.per_request(before, meter.snapshot(), SUSTAINED_SUBMISSIONS)
+        behind = await _receipts_planned(pool, list(sustained))
+        rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
+                                   f"{run_id}-long-%")
+        results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, sustained", lat, err, secs,
+                                 concurrency=CONCURRENCY, rows=rows, lost=len(sustained) - rows, **cpu,
+                                 receipts_behind_at_end_s=round(behind, 1)))
     finally:
         if direct is not None and direct.returncode is None:
             direct.terminate()
