@@ -494,6 +494,28 @@ class ResolveContactRequest(_message.Message):
     contact_ref: str
     def __init__(self, contact_ref: _Optional[str] = ...) -> None: ...
 
+class ResolveContactsRequest(_message.Message):
+    __slots__ = ("contact_refs",)
+    CONTACT_REFS_FIELD_NUMBER: _ClassVar[int]
+    contact_refs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, contact_refs: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ResolvedContact(_message.Message):
+    __slots__ = ("contact_ref", "found", "contact")
+    CONTACT_REF_FIELD_NUMBER: _ClassVar[int]
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    CONTACT_FIELD_NUMBER: _ClassVar[int]
+    contact_ref: str
+    found: bool
+    contact: _common_pb2.ContactDetails
+    def __init__(self, contact_ref: _Optional[str] = ..., found: _Optional[bool] = ..., contact: _Optional[_Union[_common_pb2.ContactDetails, _Mapping]] = ...) -> None: ...
+
+class ResolveContactsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ResolvedContact]
+    def __init__(self, results: _Optional[_Iterable[_Union[ResolvedContact, _Mapping]]] = ...) -> None: ...
+
 class GetDossierFiguresRequest(_message.Message):
     __slots__ = ("from_date", "to_date", "agency_code")
     FROM_DATE_FIELD_NUMBER: _ClassVar[int]

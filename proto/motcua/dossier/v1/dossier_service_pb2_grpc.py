@@ -98,6 +98,11 @@ class DossierServiceStub:
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactRequest.SerializeToString,
                 response_deserializer=motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.FromString,
                 _registered_method=True)
+        self.ResolveContacts = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/ResolveContacts',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactsRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactsResponse.FromString,
+                _registered_method=True)
         self.GetFigures = channel.unary_unary(
                 '/motcua.dossier.v1.DossierService/GetFigures',
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierFiguresRequest.SerializeToString,
@@ -220,6 +225,16 @@ class DossierServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResolveContacts(self, request, context):
+        """Resolves many contact_refs in one call (the notification service gathers
+        the look-ups that arrive together): at most 256, one result per reference
+        in the same order; found is false for an unknown or erased one. For the
+        notification service only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetFigures(self, request, context):
         """Returns the figures a ward reports upward over a range of receipt days:
         dossiers received per channel, the online share, the on-time rate of the
@@ -304,6 +319,11 @@ def add_DossierServiceServicer_to_server(servicer, server):
                     servicer.ResolveContact,
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactRequest.FromString,
                     response_serializer=motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.SerializeToString,
+            ),
+            'ResolveContacts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveContacts,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactsRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactsResponse.SerializeToString,
             ),
             'GetFigures': grpc.unary_unary_rpc_method_handler(
                     servicer.GetFigures,
@@ -625,6 +645,33 @@ class DossierService:
             '/motcua.dossier.v1.DossierService/ResolveContact',
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactRequest.SerializeToString,
             motcua_dot_common_dot_v1_dot_common__pb2.ContactDetails.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveContacts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/ResolveContacts',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactsRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ResolveContactsResponse.FromString,
             options,
             channel_credentials,
             insecure,

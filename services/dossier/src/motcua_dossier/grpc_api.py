@@ -225,6 +225,8 @@ def _code(raw: str) -> str:
 
 #: Codes per GetPublicStatuses call.
 MAX_PUBLIC_STATUSES = 256
+#: References per ResolveContacts call.
+MAX_CONTACT_REFS = 256
 
 
 def _public_status(s: PublicStatus) -> pb.PublicStatus:
@@ -369,6 +371,23 @@ class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
         a = await self.service.resolve_contact(contact_ref=ref)
         return common_pb2.ContactDetails(contact_ref=ref, full_name=a.full_name, phone=a.phone, email=a.email,
                                          zalo_user_id=a.zalo_user_id)
+
+    async def ResolveContacts(self, request: pb.ResolveContactsRequest, context: grpc.aio.ServicerContext
+                              ) -> pb.ResolveContactsResponse:
+        if len(request.contact_refs) > MAX_CONTACT_REFS:
+            raise errors.invalid("contact_refs", f"at most {MAX_CONTACT_REFS} references",
+                                 f"Tối đa {MAX_CONTACT_REFS} tham chiếu liên hệ một lần.")
+        refs = [ref.strip() for ref in request.contact_refs]
+        found = await self.service.resolve_contacts(contact_refs=[r for r in refs if r and len(r) <= 64])
+        results = []
+        for asked, ref in zip(request.contact_refs, refs, strict=True):
+            a = found.get(ref)
+            if a is None:
+                results.append(pb.ResolvedContact(contact_ref=asked, found=False))
+            else:
+                results.append(pb.ResolvedContact(contact_ref=asked, found=True, contact=common_pb2.ContactDetails(
+                    contact_ref=ref, full_name=a.full_name, phone=a.phone, email=a.email, zalo_user_id=a.zalo_user_id)))
+        return pb.ResolveContactsResponse(results=results)
 
     async def GetFigures(self, request: pb.GetDossierFiguresRequest, context: grpc.aio.ServicerContext
                          ) -> pb.DossierFigures:

@@ -383,6 +383,13 @@ async def resolve_contact(conn: asyncpg.Connection | asyncpg.Pool, contact_ref: 
     return _applicant(json.loads(raw)) if raw else None
 
 
+async def resolve_contacts(conn: asyncpg.Connection | asyncpg.Pool, contact_refs: list[str]) -> dict[str, Applicant]:
+    """One round trip for many references: the applicant of each that exists, by reference."""
+    rows = await conn.fetch("SELECT contact_ref, applicant FROM dossiers WHERE contact_ref = ANY($1::text[])",
+                            contact_refs)
+    return {r["contact_ref"]: _applicant(json.loads(r["applicant"])) for r in rows}
+
+
 async def load_overrides(conn: asyncpg.Connection | asyncpg.Pool) -> list[Override]:
     rows = await conn.fetch("SELECT day, kind, reason, agency_code FROM calendar_overrides ORDER BY day")
     return [Override(r["day"], r["kind"], r["reason"], r["agency_code"]) for r in rows]

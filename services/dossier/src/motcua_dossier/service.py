@@ -305,6 +305,11 @@ class DossierService:
             raise errors.contact_not_found()
         return found
 
+    async def resolve_contacts(self, *, contact_refs: list[str]) -> dict[str, Applicant]:
+        """The contacts of many references in one query; unknown and erased ones are absent."""
+        found = await repo.resolve_contacts(self.pool, sorted(set(contact_refs)))
+        return {ref: a for ref, a in found.items() if a.phone or a.email or a.zalo_user_id}
+
     async def due_date(self, *, received_at: datetime, working_days: int, agency_code: str = "") -> DueDate:
         calendar = await self.calendar.get()
         return calendar.due_date(received_at, working_days, agency_code or None)

@@ -91,6 +91,21 @@ async def test_resolve_contact_gives_the_notification_service_the_details(stub: 
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def test_resolve_contacts_answers_many_references_in_order(stub: pb_grpc.DossierServiceStub) -> None:
+    first = (await stub.SubmitDossier(submit_request("view-0005"))).dossier
+    second = (await stub.SubmitDossier(submit_request("view-0006", full_name="Lê Văn Bình"))).dossier
+    asked = [second.contact_ref, "ct_unknown", first.contact_ref, "", second.contact_ref, "x" * 65]
+    reply = await stub.ResolveContacts(pb.ResolveContactsRequest(contact_refs=asked))
+    assert [r.contact_ref for r in reply.results] == asked
+    assert [r.found for r in reply.results] == [True, False, True, False, True, False]
+    assert [r.contact.full_name for r in reply.results if r.found] == ["Lê Văn Bình", "Trần Thị Ngọc Ánh", "Lê Văn Bình"]
+    single = await stub.ResolveContact(pb.ResolveContactRequest(contact_ref=first.contact_ref))
+    assert reply.results[2].contact == single
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.ResolveContacts(pb.ResolveContactsRequest(contact_refs=[first.contact_ref] * 257))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 async def test_due_date_rpc_uses_the_override_table(stub: pb_grpc.DossierServiceStub, dossier: RunningDossier) -> None:
     request = pb.ComputeDueDateRequest(working_days=1, agency_code="000.00.42.H29")
     request.received_at.FromDatetime(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))  # Monday 14:00 in Vietnam

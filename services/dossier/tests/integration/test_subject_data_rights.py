@@ -86,6 +86,8 @@ async def test_erase_anonymises_keeps_the_record_and_is_idempotent(stub: pb_grpc
     with pytest.raises(grpc.aio.AioRpcError) as gone:
         await stub.ResolveContact(pb.ResolveContactRequest(contact_ref=mine[0].contact_ref))
     assert gone.value.code() == grpc.StatusCode.NOT_FOUND
+    batched = await stub.ResolveContacts(pb.ResolveContactsRequest(contact_refs=[mine[0].contact_ref]))
+    assert not batched.results[0].found and not batched.results[0].contact.phone
 
     again = await stub.EraseSubjectData(erase)
     assert again.replayed and dict(again.counts) == dict(first.counts)

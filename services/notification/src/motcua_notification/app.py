@@ -119,7 +119,8 @@ async def build_components(settings: Settings, *, pool: asyncpg.Pool, schema: st
     http = HttpClient(timeout=settings.provider_timeout_seconds, max_connections=settings.worker_concurrency * 2)
     resolver = ContactResolver(dossier_target=settings.dossier_target, scheduler_target=settings.scheduler_target,
                                timeout=settings.resolve_contact_timeout_seconds,
-                               early_limit=settings.resolve_contact_concurrency)
+                               early_limit=settings.resolve_contact_concurrency,
+                               batch_in_flight=settings.resolve_contact_batch_in_flight)
     webhooks = WebhookWorker(pool=pool, settings=settings, box=box)
     worker = DeliveryWorker(
         pool=pool, dsn=settings.database_url, schema=schema, settings=settings, resolver=resolver,

@@ -81,6 +81,9 @@ class Settings(ServiceSettings):
     resolve_contact_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     #: ResolveContact calls in flight at once (more only queues them at the neighbour and risks its deadline).
     resolve_contact_concurrency: int = Field(default=16, ge=1, le=1000)
+    #: Dossier contacts looked up together go in one ResolveContacts call, at most this many calls at once;
+    #: 0: one ResolveContact call per contact.
+    resolve_contact_batch_in_flight: int = Field(default=2, ge=0, le=64)
 
     #: Public page where citizens look a dossier up (put in message texts).
     public_lookup_url: str = "https://motcua.gov.vn/tra-cuu"

@@ -27,6 +27,7 @@ import grpc
 from pydantic import BaseModel
 
 from motcua.common.v1 import common_pb2
+from motcua.dossier.v1 import dossier_service_pb2 as dossier_pb2
 from motcua.dossier.v1 import dossier_service_pb2_grpc as dossier_grpc
 from motcua.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from motcua.scheduler.v1 import scheduler_service_pb2_grpc as scheduler_grpc
@@ -48,8 +49,13 @@ class ContactDirectory:
     """contact_ref -> ContactDetails, served over gRPC as both neighbours' ResolveContact."""
 
     contacts: dict[str, common_pb2.ContactDetails] = field(default_factory=dict)
+    #: References looked up (one per ResolveContact, one per reference of a ResolveContacts call).
     calls: int = 0
+    #: ResolveContacts calls.
+    batch_calls: int = 0
     unavailable: bool = False
+    #: False: the dossier double answers ResolveContacts UNIMPLEMENTED, as a registry older than it does.
+    batch_rpc: bool = True
     server: GrpcServer | None = None
 
     def add(self, ref: str, *, phone: str = "", email: str = "", zalo_user_id: str = "", full_name: str = "Trần Văn An") -> str:
@@ -66,12 +72,26 @@ class ContactDirectory:
             await context.abort(grpc.StatusCode.NOT_FOUND, "contact erased or unknown")
         return found
 
+    async def _resolve_many(self, request: Any, context: grpc.aio.ServicerContext) -> dossier_pb2.ResolveContactsResponse:
+        if not self.batch_rpc:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "Method not implemented!")
+        self.calls += len(request.contact_refs)
+        self.batch_calls += 1
+        if self.unavailable:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "directory down (test)")
+        return dossier_pb2.ResolveContactsResponse(results=[
+            dossier_pb2.ResolvedContact(contact_ref=ref, found=ref in self.contacts, contact=self.contacts.get(ref))
+            for ref in request.contact_refs])
+
     async def start(self) -> str:
         directory = self
 
         class Dossier(dossier_grpc.DossierServiceServicer):
             async def ResolveContact(self, request: Any, context: grpc.aio.ServicerContext) -> common_pb2.ContactDetails:
                 return await directory._resolve(request, context)
+
+            async def ResolveContacts(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+                return await directory._resolve_many(request, context)
 
         class Scheduler(scheduler_grpc.SchedulerServiceServicer):
             async def ResolveContact(self, request: Any, context: grpc.aio.ServicerContext) -> common_pb2.ContactDetails:
