@@ -6,19 +6,25 @@ each for a different citizen, into demo slots whose capacity the officer first r
 (PATCH /api/v1/slots/{id}). Attempts beyond the capacity get 409 SLOT_FULL, as they
 should. Afterwards the database is asked how many slots hold more bookings than places:
 the overbooking count, which must be 0.
+
+The load itself comes from the lean keep-alive client (`motcua_devstack.loadgen`); httpx only sets
+the stage (sign-in, slot capacities). CPU per request of each process is reported beside the figures.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections import Counter
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import asyncpg
 import httpx
 
-from motcua_devstack.bench import BenchContext, BenchResult, closed_loop, summarize
+from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, summarize
+from motcua_devstack.loadgen import Connection, closed_loop_http, expect
 
 NAME = "scheduler"
 ORDER = 40
@@ -68,59 +74,67 @@ async def _slots_to_fill(http: httpx.AsyncClient, officer: dict[str, str], count
     return ids
 
 
-async def _book(http: httpx.AsyncClient, officer: dict[str, str], slots: list[str], total: int, prefix: str,
+async def _book(base_url: str, officer: dict[str, str], slots: list[str], total: int, prefix: str,
                 concurrency: int) -> tuple[list[float], Counter[int], float]:
+    """Book `total` times over `slots`; latencies of the 201s, the count of each status, seconds."""
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
 
-    async def one(i: int) -> None:
+    async def one(conn: Connection, i: int) -> None:
         body = {"slot_id": slots[i % len(slots)], "help_type": "vneid_level2", "channel": "counter",
                 "citizen": {"full_name": "Người Dân Thử", "phone": f"03{prefix}{i:07d}"},
                 "consent": {"accepted": True, "text_version": "2025-01"}}
         started = time.perf_counter()
-        reply = await http.post("/api/v1/bookings", json=body,
-                                headers={**officer, "Idempotency-Key": f"bench-{uuid.uuid4()}"})
-        statuses[reply.status_code] += 1
-        if reply.status_code == 201:
+        reply = await conn.request("POST", "/api/v1/bookings", {
+            **officer, "Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4()}"},
+            json.dumps(body, ensure_ascii=False).encode())
+        statuses[reply.status] += 1
+        if reply.status == 201:
             latencies.append(time.perf_counter() - started)
-        elif reply.status_code != 409:
-            raise RuntimeError(f"booking failed: {reply.status_code} {reply.text[:200]}")
+        elif reply.status != 409:
+            raise RuntimeError(f"booking failed: {reply.status} {reply.body[:200]!r}")
 
-    _, _, seconds = await closed_loop(one, concurrency=concurrency, total=total)
+    _, _, seconds = await closed_loop_http(base_url, one, concurrency=concurrency, total=total)
     return latencies, statuses, seconds
 
 
 async def run(ctx: BenchContext) -> list[BenchResult]:
     stack = await ctx.start_services()
-    limits = httpx.Limits(max_connections=CONCURRENCY * 2, max_keepalive_connections=CONCURRENCY * 2)
+    meter = ProcessMeter(stack, ("gateway", "scheduler"))
     results: list[BenchResult] = []
-    async with httpx.AsyncClient(base_url=ctx.base_url, timeout=30, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=ctx.base_url, timeout=30) as http:
         officer = await _officer(http)
+        template = Connection.to(ctx.base_url)
+        queries = [template.encode("GET", f"/api/v1/availability?{urlencode(q)}") for q in _QUERIES]
 
-        async def query(i: int) -> None:
-            reply = await http.get("/api/v1/availability", params=_QUERIES[i % len(_QUERIES)])
-            if reply.status_code != 200:
-                raise RuntimeError(f"availability failed: {reply.status_code}")
+        async def query(conn: Connection, i: int) -> None:
+            expect(await conn.send(queries[i % len(queries)]), 200)
 
-        await closed_loop(query, concurrency=4, total=50)  # warm up connections and caches
-        latencies, errors, seconds = await closed_loop(query, concurrency=CONCURRENCY, total=AVAILABILITY_QUERIES)
-        results.append(summarize(f"scheduler availability @ {CONCURRENCY} clients", latencies, errors, seconds))
+        await closed_loop_http(ctx.base_url, query, concurrency=4, total=50)  # warm up connections and caches
+        before = meter.snapshot()
+        latencies, errors, seconds = await closed_loop_http(ctx.base_url, query, concurrency=CONCURRENCY,
+                                                            total=AVAILABILITY_QUERIES)
+        results.append(summarize(f"scheduler availability @ {CONCURRENCY} clients", latencies, errors, seconds,
+                                 **meter.per_request(before, meter.snapshot(), AVAILABILITY_QUERIES)))
 
         slots = await _slots_to_fill(http, officer, SLOTS, CAPACITY)
         places = len(slots) * CAPACITY
         attempts = int(places * OVERSUBSCRIBE)
-        latencies, statuses, seconds = await _book(http, officer, slots, attempts, "1", CONCURRENCY)
+        before = meter.snapshot()
+        latencies, statuses, seconds = await _book(ctx.base_url, officer, slots, attempts, "1", CONCURRENCY)
         booked = summarize(f"scheduler bookings @ {CONCURRENCY} clients", latencies,
                            sum(n for code, n in statuses.items() if code not in (201, 409)), seconds,
                            slots=len(slots), places=places, attempts=attempts,
-                           attempts_per_s=round(attempts / seconds, 1), booked=statuses[201], full_409=statuses[409])
+                           attempts_per_s=round(attempts / seconds, 1), booked=statuses[201], full_409=statuses[409],
+                           **meter.per_request(before, meter.snapshot(), attempts))
 
         # All 32 clients on one slot: the race for its last places.
         reply = await http.get("/api/v1/availability", params={"model": "remote", "page_size": 100,
                                                                 "from": (date.today() + timedelta(days=9)).isoformat()})
         hot_slot = reply.json()["items"][0]["id"]
         (await http.patch(f"/api/v1/slots/{hot_slot}", headers=officer, json={"capacity": HOT_CAPACITY})).raise_for_status()
-        hot_latencies, hot_statuses, hot_seconds = await _book(http, officer, [hot_slot], HOT_ATTEMPTS, "2", CONCURRENCY)
+        hot_latencies, hot_statuses, hot_seconds = await _book(ctx.base_url, officer, [hot_slot], HOT_ATTEMPTS, "2",
+                                                               CONCURRENCY)
 
     conn = await asyncpg.connect(stack.database_url)
     try:
