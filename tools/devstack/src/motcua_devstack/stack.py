@@ -11,6 +11,7 @@ import asyncio
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -49,6 +50,17 @@ def _pump(source: str, stream: IO[bytes]) -> None:
     for raw in iter(stream.readline, b""):
         say(source, raw.decode("utf-8", errors="replace"))
     stream.close()
+
+
+#: How long `make run` waits for a default port held by a connection (not a listener) to be released.
+PORT_WAIT_SECONDS = 15.0
+
+
+def _listening(host: str, port: int) -> bool:
+    """Whether something accepts connections on host:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
 
 
 @dataclass
@@ -147,9 +159,18 @@ class Stack:
             from motcua_platform.embedded.process import free_port
 
             c.bounce_smtp_port = free_port()
-        busy = [f"{what} {c.host}:{port}" for what, port in wanted.items() if not port_is_free(c.host, port)]
-        if busy:
-            raise EmbeddedError("ports already in use (another `make run`?): " + ", ".join(busy))
+        # 50051-50054 and 9151-9154 lie in the kernel's range of ephemeral ports: an outgoing connection of
+        # any program may hold one for a moment. A port that nothing listens on is waited for (briefly);
+        # a listener (another `make run`) fails at once.
+        deadline = time.monotonic() + PORT_WAIT_SECONDS
+        while True:
+            taken = {what: port for what, port in wanted.items() if not port_is_free(c.host, port)}
+            if not taken:
+                return
+            if any(_listening(c.host, port) for port in taken.values()) or time.monotonic() >= deadline:
+                busy = [f"{what} {c.host}:{port}" for what, port in taken.items()]
+                raise EmbeddedError("ports already in use (another `make run`?): " + ", ".join(busy))
+            time.sleep(0.25)
 
     def start_infrastructure(self) -> None:
         c = self.config
