@@ -260,6 +260,41 @@ class SubmitDossierResponse(_message.Message):
     replayed: bool
     def __init__(self, dossier: _Optional[_Union[Dossier, _Mapping]] = ..., receipt: _Optional[_Union[ReceiptInfo, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
+class SubmitDossiersItem(_message.Message):
+    __slots__ = ("request", "context")
+    class ContextEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    request: SubmitDossierRequest
+    context: _containers.ScalarMap[str, str]
+    def __init__(self, request: _Optional[_Union[SubmitDossierRequest, _Mapping]] = ..., context: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class SubmitDossiersRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[SubmitDossiersItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[SubmitDossiersItem, _Mapping]]] = ...) -> None: ...
+
+class SubmitDossierOutcome(_message.Message):
+    __slots__ = ("response", "error_status")
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_STATUS_FIELD_NUMBER: _ClassVar[int]
+    response: SubmitDossierResponse
+    error_status: bytes
+    def __init__(self, response: _Optional[_Union[SubmitDossierResponse, _Mapping]] = ..., error_status: _Optional[bytes] = ...) -> None: ...
+
+class SubmitDossiersResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[SubmitDossierOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[SubmitDossierOutcome, _Mapping]]] = ...) -> None: ...
+
 class GetDossierRequest(_message.Message):
     __slots__ = ("code",)
     CODE_FIELD_NUMBER: _ClassVar[int]

@@ -48,6 +48,11 @@ class DossierServiceStub:
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossierRequest.SerializeToString,
                 response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossierResponse.FromString,
                 _registered_method=True)
+        self.SubmitDossiers = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/SubmitDossiers',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossiersRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossiersResponse.FromString,
+                _registered_method=True)
         self.GetDossier = channel.unary_unary(
                 '/motcua.dossier.v1.DossierService/GetDossier',
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierRequest.SerializeToString,
@@ -135,6 +140,16 @@ class DossierServiceServicer:
         (gap-free per agency and day) and receipt. Idempotent on
         idempotency_key: a repeat returns the first result with replayed = true.
         Emits motcua.dossier.v1.received.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitDossiers(self, request, context):
+        """Submits several dossiers in one call (the gateway gathers the submissions
+        that arrive together): at most 64, one outcome per item in the same order,
+        each what SubmitDossier answers for it or the status of the error it
+        raises. Each item carries its own request id and trace context.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -270,6 +285,11 @@ def add_DossierServiceServicer_to_server(servicer, server):
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossierRequest.FromString,
                     response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossierResponse.SerializeToString,
             ),
+            'SubmitDossiers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitDossiers,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossiersRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossiersResponse.SerializeToString,
+            ),
             'GetDossier': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDossier,
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierRequest.FromString,
@@ -375,6 +395,33 @@ class DossierService:
             '/motcua.dossier.v1.DossierService/SubmitDossier',
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossierRequest.SerializeToString,
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossierResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitDossiers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/SubmitDossiers',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossiersRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.SubmitDossiersResponse.FromString,
             options,
             channel_credentials,
             insecure,

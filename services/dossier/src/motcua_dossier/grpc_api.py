@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from datetime import UTC, date, datetime
 
 import grpc
+import structlog
 from google.protobuf import timestamp_pb2
 
 from motcua.common.v1 import common_pb2
@@ -31,6 +33,8 @@ from motcua_dossier.events import ROLE_TO_PB, ts
 from motcua_dossier.service import DossierService
 from motcua_dossier.subject_data import SubjectDataRpcs
 from motcua_platform.errors import MotcuaError
+from motcua_platform.grpc_server import failure_status
+from motcua_platform.tracing import extract_context, tracer
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DossierService"].full_name
 ROLE_NAMES = {v: k for k, v in ROLE_TO_PB.items()}
@@ -223,6 +227,8 @@ def _code(raw: str) -> str:
     return str(codes.parse_code(raw))
 
 
+#: Submissions per SubmitDossiers call.
+MAX_SUBMISSIONS = 64
 #: Codes per GetPublicStatuses call.
 MAX_PUBLIC_STATUSES = 256
 #: References per ResolveContacts call.
@@ -256,6 +262,26 @@ class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
                                  due_at=_timestamp(d.due_at), due_label_vi=label_vi(d.due_at) if d.due_at else "",
                                  collect_at=d.collect_at)
         return pb.SubmitDossierResponse(dossier=dossier_to_pb(d), receipt=receipt, replayed=result.replayed)
+
+    async def SubmitDossiers(self, request: pb.SubmitDossiersRequest, context: grpc.aio.ServicerContext
+                             ) -> pb.SubmitDossiersResponse:
+        """Each item as SubmitDossier, side by side (so they share registration transactions), in its own context."""
+        if len(request.items) > MAX_SUBMISSIONS:
+            raise errors.invalid("items", f"at most {MAX_SUBMISSIONS} submissions",
+                                 f"Tối đa {MAX_SUBMISSIONS} hồ sơ trong một lần gửi.")
+        outcomes = await asyncio.gather(*(self._submit_item(item, context) for item in request.items))
+        return pb.SubmitDossiersResponse(outcomes=outcomes)
+
+    async def _submit_item(self, item: pb.SubmitDossiersItem, context: grpc.aio.ServicerContext
+                           ) -> pb.SubmitDossierOutcome:
+        carried = dict(item.context)
+        with structlog.contextvars.bound_contextvars(request_id=carried.get("x-request-id") or None), \
+                tracer().start_as_current_span("motcua.dossier.v1.DossierService/SubmitDossiers.item",
+                                               context=extract_context(carried)):
+            try:
+                return pb.SubmitDossierOutcome(response=await self.SubmitDossier(item.request, context))
+            except Exception as exc:  # the status this item's own SubmitDossier call would have ended with
+                return pb.SubmitDossierOutcome(error_status=failure_status(exc).SerializeToString())
 
     async def GetDossier(self, request: pb.GetDossierRequest, context: grpc.aio.ServicerContext) -> pb.Dossier:
         return dossier_to_pb(await self.service.get(code=_code(request.code)))

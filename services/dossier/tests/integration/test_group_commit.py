@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import asyncpg
+import grpc
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -154,3 +155,38 @@ async def test_each_event_of_a_batch_carries_the_trace_of_its_own_request(
     rows = await single_writer.pool.fetch("SELECT partition_key, headers FROM outbox")
     found = {r["partition_key"]: json.loads(r["headers"])["traceparent"].split("-")[1] for r in rows}
     assert found == expected and len(set(expected.values())) == 6
+
+
+async def test_submit_dossiers_answers_each_item_as_submit_dossier_and_keeps_its_trace(
+    dossier: RunningDossier, stub, frozen_now  # type: ignore[no-untyped-def]
+) -> None:
+    from google.rpc import error_details_pb2, status_pb2
+    from opentelemetry import propagate
+
+    from motcua.dossier.v1 import dossier_service_pb2 as pb
+
+    frozen_now(NOON)
+    tracer = TracerProvider().get_tracer("test")
+    items, traces = [], []
+    for i in range(4):
+        with tracer.start_as_current_span(f"request-{i}") as span:
+            carried: dict[str, str] = {"x-request-id": f"req-{i}"}
+            propagate.inject(carried)
+            traces.append(format(span.get_span_context().trace_id, "032x"))
+        request = submit_request(f"batch-call-{i:04d}", documents=[] if i == 2 else None)
+        items.append(pb.SubmitDossiersItem(request=request, context=carried))
+    reply = await stub.SubmitDossiers(pb.SubmitDossiersRequest(items=items))
+    assert [o.HasField("response") for o in reply.outcomes] == [True, True, False, True]
+    refused = status_pb2.Status.FromString(reply.outcomes[2].error_status)
+    with pytest.raises(grpc.aio.AioRpcError) as single:
+        await stub.SubmitDossier(submit_request("batch-call-9999", documents=[]))
+    assert refused.code == single.value.code().value[0] and refused.message == single.value.details()
+    info = error_details_pb2.ErrorInfo()
+    assert refused.details[0].Unpack(info) and info.reason == "DOCUMENTS_MISSING"
+    codes = [o.response.dossier.code for o in reply.outcomes if o.HasField("response")]
+    rows = await dossier.pool.fetch("SELECT partition_key, headers FROM outbox")
+    found = {r["partition_key"]: json.loads(r["headers"])["traceparent"].split("-")[1] for r in rows}
+    assert [found[c] for c in codes] == [traces[0], traces[1], traces[3]]
+    with pytest.raises(grpc.aio.AioRpcError) as too_many:
+        await stub.SubmitDossiers(pb.SubmitDossiersRequest(items=[items[0]] * 65))
+    assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -1,4 +1,4 @@
-"""Public dossier look-ups gathered into batched gRPC calls (GetPublicStatuses).
+"""Dossier calls gathered into batched gRPC calls: public look-ups (GetPublicStatuses), submissions (SubmitDossiers).
 
 Under load, most of a look-up's cost in the dossier service is the gRPC call itself, not the
 SQL. The gateway therefore sends look-ups that arrive together in one call: a look-up starts
@@ -17,10 +17,21 @@ context and request id of the look-up that started it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
+
+import grpc
 
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1.dossier_service_pb2_grpc import DossierServiceStub
+from motcua_platform.batching import NaturalBatcher
+from motcua_platform.grpc_client import context_metadata, rpc_error_from_status
+from motcua_platform.logging import get_logger
+
+log = get_logger(__name__)
+
+#: After UNIMPLEMENTED, how long to send one SubmitDossier per submission before trying SubmitDossiers again.
+BATCH_RETRY_SECONDS = 60.0
 
 
 class PublicStatusBatcher:
@@ -77,3 +88,55 @@ class PublicStatusBatcher:
 def _retrieve(task: asyncio.Task[None]) -> None:
     if not task.cancelled():
         task.exception()
+
+
+class SubmitBatcher:
+    """Submissions gathered into SubmitDossiers calls, each answered as its own SubmitDossier call would be.
+
+    Natural batching as for look-ups (no timer). Each submission travels with its own request id
+    and trace context, so the dossier service registers and logs it under that request, and its
+    event carries that trace. A submission the service refuses comes back as that submission's
+    status and is raised here as the very error a single call raises (same code, same details),
+    so the HTTP answer is the same. A failed call (unavailable, deadline) fails every submission
+    it carried; each is safe to retry with its Idempotency-Key. A dossier service that does not
+    know SubmitDossiers yet (older, during a rolling upgrade) gets one SubmitDossier per
+    submission, and the batch call is tried again a minute later.
+    """
+
+    def __init__(self, stub: Callable[[], DossierServiceStub], *, timeout: float, in_flight: int = 2,
+                 max_batch: int = 32) -> None:
+        self._stub = stub
+        self._timeout = timeout
+        self._batcher: NaturalBatcher[pb.SubmitDossiersItem, pb.SubmitDossierOutcome | None] = NaturalBatcher(
+            self._call, in_flight=in_flight, max_batch=max_batch, name="submit-dossiers")
+        self._single_until = 0.0
+
+    @property
+    def calls(self) -> int:
+        """SubmitDossiers calls made."""
+        return self._batcher.batches
+
+    @property
+    def submissions(self) -> int:
+        """Submissions those calls carried."""
+        return self._batcher.items
+
+    async def submit(self, ask: pb.SubmitDossierRequest) -> pb.SubmitDossierResponse:
+        if time.monotonic() >= self._single_until:
+            outcome = await self._batcher.run(pb.SubmitDossiersItem(request=ask, context=dict(context_metadata())))
+            if outcome is not None:
+                if outcome.HasField("response"):
+                    return outcome.response
+                raise rpc_error_from_status(outcome.error_status)
+        return await self._stub().SubmitDossier(ask, timeout=self._timeout)
+
+    async def _call(self, items: list[pb.SubmitDossiersItem]) -> list[pb.SubmitDossierOutcome | None]:
+        try:
+            reply = await self._stub().SubmitDossiers(pb.SubmitDossiersRequest(items=items), timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            log.warning("submit_dossiers_unimplemented", retry_in_s=BATCH_RETRY_SECONDS)
+            self._single_until = time.monotonic() + BATCH_RETRY_SECONDS
+            return [None] * len(items)  # each is sent alone by its caller
+        return list(reply.outcomes)

@@ -84,6 +84,11 @@ class Settings(ServiceSettings):
         description="Public dossier look-ups are sent to the dossier service in batched calls (GetPublicStatuses): "
                     "a look-up starts a call while fewer than this many are under way, else it joins the next one "
                     "(batching.py); 0 sends one GetPublicStatus call per look-up")
+    submit_call_batch_in_flight: int = Field(
+        default=2, ge=0, le=64,
+        description="Dossier submissions are sent to the dossier service in batched calls (SubmitDossiers): a "
+                    "submission starts a call while fewer than this many are under way, else it joins the next one "
+                    "(batching.py); 0 sends one SubmitDossier call per submission")
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
     readiness_cache_seconds: float = Field(default=1.0, ge=0, le=30)
     public_base_url: str = Field(default="http://127.0.0.1:8080",

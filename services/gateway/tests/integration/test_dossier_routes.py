@@ -10,7 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
-from motcua_dossier.testing import BIRTH, REREGISTER_DEATH, REREGISTER_DEATH_DOCUMENTS, RunningDossier, running_dossier
+from motcua_dossier.testing import (
+    BIRTH,
+    REREGISTER_DEATH,
+    REREGISTER_DEATH_DOCUMENTS,
+    WITHDRAWN,
+    RunningDossier,
+    running_dossier,
+)
 from motcua_gateway.app import create_app
 from motcua_gateway.settings import Settings
 from motcua_platform.embedded.process import free_port
@@ -206,6 +213,51 @@ async def test_look_ups_arriving_together_share_batched_calls_and_answer_as_sing
     assert not any(p in by_code[codes[0]].text for p in PERSONAL)
     assert by_code[unknown].json()["code"] == "DOSSIER_NOT_FOUND"
     assert by_code[malformed].json()["code"] == "DOSSIER_CODE_INVALID"
+
+
+async def test_submissions_arriving_together_share_batched_calls_and_answer_as_single_ones(
+    postgres_url: str, kafka_bootstrap: str, backend: RunningDossier
+) -> None:
+    """Concurrent submissions go to the dossier service in SubmitDossiers calls (one at a time here); each answer,
+    refusals included, is the one a single SubmitDossier call gives, and each dossier is registered once."""
+    taken = str(uuid.uuid4())
+    bad = {"missing": body(documents=[]), "withdrawn": body(procedure_code=WITHDRAWN, documents=[]),
+           "reused": body(applicant={**body()["applicant"], "full_name": "Lê Văn Bình"})}
+
+    async def run(client: httpx.AsyncClient) -> tuple[list[httpx.Response], dict[str, httpx.Response]]:
+        first = await client.post("/api/v1/dossiers", json=body(), headers={"Idempotency-Key": taken})
+        assert first.status_code == 201, first.text
+        keys = {"missing": str(uuid.uuid4()), "withdrawn": str(uuid.uuid4()), "reused": taken}
+        good = [client.post("/api/v1/dossiers", json=body(), headers={"Idempotency-Key": str(uuid.uuid4())})
+                for _ in range(12)]
+        refused = [client.post("/api/v1/dossiers", json=bad[k], headers={"Idempotency-Key": keys[k]}) for k in bad]
+        replies = await asyncio.gather(*good, *refused)
+        return list(replies[:12]), dict(zip(bad, replies[12:], strict=True))
+
+    app = _app(postgres_url, kafka_bootstrap, backend, dossier_lookup_burst=1000, dossier_submit_burst=1000,
+               submit_call_batch_in_flight=1)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+            good, refused = await run(client)
+            batcher = app.state.submit_batcher[1]
+            assert batcher.submissions == 16 and batcher.calls < 8, (batcher.calls, batcher.submissions)
+    single_app = _app(postgres_url, kafka_bootstrap, backend, dossier_lookup_burst=1000, dossier_submit_burst=1000,
+                      submit_call_batch_in_flight=0)
+    async with single_app.router.lifespan_context(single_app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=single_app), base_url="http://gw") as client:
+            taken = str(uuid.uuid4())
+            _, single = await run(client)
+            assert getattr(single_app.state, "submit_batcher", None) is None
+    assert [r.status_code for r in good] == [201] * 12
+    assert len({r.json()["code"] for r in good}) == 12
+    for kind, reply in refused.items():
+        expected = single[kind].json()
+        assert (reply.status_code, reply.json()["code"], reply.json()["detail"]) == (
+            single[kind].status_code, expected["code"], expected["detail"]), kind
+    assert [refused[k].json()["code"] for k in bad] == ["DOCUMENTS_MISSING", "PROCEDURE_WITHDRAWN",
+                                                        "IDEMPOTENCY_KEY_REUSED"]
+    assert refused["missing"].json()["detail"].startswith("Hồ sơ còn thiếu giấy tờ bắt buộc:")
+    assert await backend.pool.fetchval("SELECT count(*) FROM dossiers") == 2 * 13
 
 
 @pytest.mark.parametrize(("received_at", "days", "label", "session", "skipped"), [

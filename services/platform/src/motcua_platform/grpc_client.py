@@ -14,7 +14,7 @@ from motcua_platform.tracing import inject_headers
 _DETAILS_KEY = "grpc-status-details-bin"
 
 
-def _context_metadata() -> tuple[tuple[str, str], ...]:
+def context_metadata() -> tuple[tuple[str, str], ...]:
     """`x-request-id` of the current request and its W3C trace headers."""
     request_id = structlog.contextvars.get_contextvars().get("request_id")
     headers = tuple(inject_headers().items())
@@ -30,7 +30,7 @@ class _WithContext:
         self._inner = inner
 
     def __call__(self, request: Any, *, metadata: Any = None, **kwargs: Any) -> Any:
-        extra = _context_metadata()
+        extra = context_metadata()
         return self._inner(request, metadata=(*tuple(metadata), *extra) if metadata else extra, **kwargs)
 
 
@@ -69,6 +69,20 @@ def open_channel(target: str) -> grpc.aio.Channel:
         ],
     )
     return ContextChannel(channel)  # type: ignore[return-value]  # a Channel in every use
+
+
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def rpc_error_from_status(raw: bytes) -> grpc.aio.AioRpcError:
+    """The error a call ending with the serialized google.rpc.Status `raw` raises (details in its trailers).
+
+    For RPCs that answer many items in one call with a status per failed item: the caller raises
+    what a single call would have raised, and handles it the same way (`decode_rpc_error`).
+    """
+    status = status_pb2.Status.FromString(raw)
+    return grpc.aio.AioRpcError(_CODES.get(status.code, grpc.StatusCode.UNKNOWN), grpc.aio.Metadata(),
+                                grpc.aio.Metadata((_DETAILS_KEY, raw)), details=status.message)
 
 
 class RemoteError(MotcuaError):

@@ -40,8 +40,8 @@ INTERNAL_MESSAGE = "internal error"
 INTERNAL_MESSAGE_VI = "Hệ thống đang gặp sự cố, vui lòng thử lại sau."
 
 
-def status_for(error: MotcuaError) -> grpc.Status:
-    """Build the rich gRPC status of a domain error."""
+def status_proto(error: MotcuaError) -> status_pb2.Status:
+    """The rich google.rpc.Status of a domain error: ErrorInfo (reason, metadata) and the Vietnamese message."""
     info = error_details_pb2.ErrorInfo(reason=error.code, domain=ERROR_DOMAIN, metadata=error.metadata)
     localized = error_details_pb2.LocalizedMessage(locale="vi-VN", message=error.message_vi)
     details = []
@@ -49,15 +49,40 @@ def status_for(error: MotcuaError) -> grpc.Status:
         packed = any_pb2.Any()
         packed.Pack(detail)
         details.append(packed)
-    status = status_pb2.Status(code=error.status.value[0], message=error.message, details=details)
-    return rpc_status.to_status(status)
+    return status_pb2.Status(code=error.status.value[0], message=error.message, details=details)
 
 
-def internal_status() -> grpc.Status:
+def status_for(error: MotcuaError) -> grpc.Status:
+    """Build the rich gRPC status of a domain error."""
+    return rpc_status.to_status(status_proto(error))
+
+
+def internal_status_proto() -> status_pb2.Status:
     localized = error_details_pb2.LocalizedMessage(locale="vi-VN", message=INTERNAL_MESSAGE_VI)
     packed = any_pb2.Any()
     packed.Pack(localized)
-    return rpc_status.to_status(status_pb2.Status(code=code_pb2.INTERNAL, message=INTERNAL_MESSAGE, details=[packed]))
+    return status_pb2.Status(code=code_pb2.INTERNAL, message=INTERNAL_MESSAGE, details=[packed])
+
+
+def internal_status() -> grpc.Status:
+    return rpc_status.to_status(internal_status_proto())
+
+
+def failure_status(exc: Exception) -> status_pb2.Status:
+    """The status a unary RPC answers for `exc`, logged as the interceptor logs it (call it in the `except`).
+
+    For the RPCs that answer many items in one call: each item's failure is its own status, the
+    same a single call would have ended with.
+    """
+    if isinstance(exc, MotcuaError):
+        log.info("rpc_rejected", reason=exc.code, detail=exc.message)
+        return status_proto(exc)
+    unavailable = transient_unavailable(exc)
+    if unavailable is not None:  # a lost database connection: the caller may retry
+        log.warning("rpc_unavailable", reason=unavailable.code, error=type(exc).__name__)
+        return status_proto(unavailable)
+    log.exception("rpc_failed")
+    return internal_status_proto()
 
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]

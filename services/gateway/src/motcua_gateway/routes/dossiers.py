@@ -23,7 +23,7 @@ from motcua.common.v1 import common_pb2
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1.dossier_service_pb2_grpc import DossierServiceStub
 from motcua_gateway.auth import Principal, optional_principal, require_roles
-from motcua_gateway.batching import PublicStatusBatcher
+from motcua_gateway.batching import PublicStatusBatcher, SubmitBatcher
 from motcua_gateway.problems import problem
 from motcua_gateway.ratelimit import TokenBucketLimiter, client_ip
 from motcua_platform.errors import InvalidArgument, PermissionDenied
@@ -264,6 +264,20 @@ def _public_status_batcher(request: Request) -> PublicStatusBatcher | None:
     return cached[1]
 
 
+async def _submit(request: Request, ask: pb.SubmitDossierRequest) -> pb.SubmitDossierResponse:
+    """SubmitDossier, through the app's submission batcher unless MOTCUA_SUBMIT_CALL_BATCH_IN_FLIGHT is 0."""
+    state = request.app.state
+    in_flight = state.settings.submit_call_batch_in_flight
+    if not in_flight:
+        return await _stub(request).SubmitDossier(ask, timeout=DEADLINE_SECONDS)
+    channel = state.channels["dossier"]
+    cached = getattr(state, "submit_batcher", None)
+    if cached is None or cached[0] is not channel:
+        cached = (channel, SubmitBatcher(lambda: _stub_of(state), timeout=DEADLINE_SECONDS, in_flight=in_flight))
+        state.submit_batcher = cached
+    return await cached[1].submit(ask)
+
+
 def _limiter(request: Request, kind: str) -> TokenBucketLimiter:
     state = request.app.state
     name = f"dossier_{kind}_limiter"
@@ -420,7 +434,7 @@ async def submit_dossier(
         ask.assisted_by.CopyFrom(common_pb2.Actor(
             id=principal.subject, display_name=principal.name,
             role=common_pb2.ACTOR_ROLE_OFFICER if officer else common_pb2.ACTOR_ROLE_VOLUNTEER))
-    reply = await _stub(request).SubmitDossier(ask, timeout=DEADLINE_SECONDS)
+    reply = await _submit(request, ask)
     d = reply.dossier
     base = _base(request)
     token = quote(d.public_token)
