@@ -118,6 +118,9 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                     except grpc.aio.AbortError:
                         code = context.code().name if context.code() else "ABORTED"
                         raise
+                    except NotImplementedError:  # a servicer method this version does not implement
+                        code = "UNIMPLEMENTED"
+                        await context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{method} is not implemented here")
                     except Exception as exc:
                         unavailable = transient_unavailable(exc)
                         if unavailable is not None:  # a lost database connection: the caller may retry
