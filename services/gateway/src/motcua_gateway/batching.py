@@ -16,7 +16,6 @@ context and request id of the look-up that started it.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -39,55 +38,29 @@ class PublicStatusBatcher:
                  max_batch: int = 64) -> None:
         self._stub = stub
         self._timeout = timeout
-        self._in_flight_max = max(1, in_flight)
-        self._max_batch = max(1, max_batch)
-        self._waiting: list[tuple[str, asyncio.Future[pb.PublicStatus | None]]] = []
-        self._in_flight = 0
-        self.calls = 0
-        self.codes = 0
+        self._batcher: NaturalBatcher[str, pb.PublicStatus | None] = NaturalBatcher(
+            self._call, in_flight=in_flight, max_batch=max_batch, name="public-status-batch")
+
+    @property
+    def calls(self) -> int:
+        """GetPublicStatuses calls made."""
+        return self._batcher.batches
+
+    @property
+    def codes(self) -> int:
+        """Codes those calls carried."""
+        return self._batcher.items
 
     async def get(self, code: str) -> pb.PublicStatus:
         """The public status of `code` (raises the gRPC error of the call, or of a single call for unknown codes)."""
-        future: asyncio.Future[pb.PublicStatus | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((code, future))
-        if self._in_flight < self._in_flight_max:
-            self._launch()
-        found = await future
+        found = await self._batcher.run(code)
         if found is None:  # unknown or malformed: the single call raises the exact error
             return await self._stub().GetPublicStatus(pb.GetPublicStatusRequest(code=code), timeout=self._timeout)
         return found
 
-    def _launch(self) -> None:
-        batch, self._waiting = self._waiting[:self._max_batch], self._waiting[self._max_batch:]
-        self._in_flight += 1
-        self.calls += 1
-        self.codes += len(batch)
-        task = asyncio.get_running_loop().create_task(self._call(batch), name="public-status-batch")
-        task.add_done_callback(_retrieve)
-
-    async def _call(self, batch: list[tuple[str, asyncio.Future[pb.PublicStatus | None]]]) -> None:
-        try:
-            reply = await self._stub().GetPublicStatuses(pb.GetPublicStatusesRequest(codes=[c for c, _ in batch]),
-                                                         timeout=self._timeout)
-            for (_, future), result in zip(batch, reply.results, strict=True):
-                if not future.done():  # the client may have gone away meanwhile
-                    found = result.status if result.outcome == pb.PUBLIC_STATUS_OUTCOME_FOUND else None
-                    future.set_result(found)
-        except BaseException as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-        finally:
-            self._in_flight -= 1
-            if self._waiting and self._in_flight < self._in_flight_max:
-                self._launch()
-
-
-def _retrieve(task: asyncio.Task[None]) -> None:
-    if not task.cancelled():
-        task.exception()
+    async def _call(self, codes: list[str]) -> list[pb.PublicStatus | None]:
+        reply = await self._stub().GetPublicStatuses(pb.GetPublicStatusesRequest(codes=codes), timeout=self._timeout)
+        return [r.status if r.outcome == pb.PUBLIC_STATUS_OUTCOME_FOUND else None for r in reply.results]
 
 
 class SubmitBatcher:
