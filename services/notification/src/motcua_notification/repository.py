@@ -136,7 +136,7 @@ async def claim_to_plan(conn: Conn, *, limit: int, lease_seconds: float) -> list
         """
         UPDATE notifications n SET plan_after = clock_timestamp() + make_interval(secs => $2),
                                    plan_attempts = n.plan_attempts + 1
-        FROM (SELECT id FROM notifications WHERE state = 'planning' AND plan_after <= clock_timestamp()
+        FROM (SELECT id FROM notifications WHERE state = 'planning' AND plan_after <= statement_timestamp()
               ORDER BY plan_after LIMIT $1 FOR UPDATE SKIP LOCKED) due
         WHERE n.id = due.id
         RETURNING n.id, n.source_key, n.source_event_id, n.template_code, n.params::text AS params, n.contact_source,
@@ -301,7 +301,7 @@ async def claim_due(conn: Conn, *, limit: int, sms_provider: str) -> list[asyncp
                first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp()), updated_at = clock_timestamp(),
                provider = coalesce(d.pinned_provider, CASE d.channel WHEN 'sms' THEN $2 WHEN 'zns' THEN 'zalo_zns'
                                                      WHEN 'zalo_cs' THEN 'zalo_oa' ELSE 'smtp' END)
-        FROM (SELECT id FROM deliveries WHERE status = 'created' AND not_before <= clock_timestamp()
+        FROM (SELECT id FROM deliveries WHERE status = 'created' AND not_before <= statement_timestamp()
               ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED) due
         WHERE d.id = due.id
         RETURNING {_DELIVERY_COLUMNS}
@@ -402,7 +402,7 @@ async def stale_sending(conn: Conn, *, older_than_seconds: float, limit: int = 5
     return await conn.fetch(
         f"""
         SELECT {_DELIVERY_COLUMNS} FROM deliveries d
-        WHERE d.status = 'sending' AND d.sending_since < clock_timestamp() - make_interval(secs => $1)
+        WHERE d.status = 'sending' AND d.sending_since < statement_timestamp() - make_interval(secs => $1)
         ORDER BY d.sending_since LIMIT $2 FOR UPDATE SKIP LOCKED
         """,
         older_than_seconds, limit,
@@ -720,7 +720,7 @@ async def claim_webhooks(conn: Conn, *, limit: int, lease_seconds: float) -> lis
         UPDATE webhook_deliveries w SET next_attempt_at = clock_timestamp() + make_interval(secs => $2),
                attempts = w.attempts + 1
         FROM (SELECT wd.id FROM webhook_deliveries wd JOIN subscriptions s ON s.id = wd.subscription_id
-              WHERE wd.status = 'pending' AND wd.next_attempt_at <= clock_timestamp() AND s.active
+              WHERE wd.status = 'pending' AND wd.next_attempt_at <= statement_timestamp() AND s.active
               ORDER BY wd.next_attempt_at LIMIT $1 FOR UPDATE OF wd SKIP LOCKED) due, subscriptions s
         WHERE w.id = due.id AND s.id = w.subscription_id
         RETURNING w.id, w.subscription_id, w.event_id, w.event_type, w.body, w.attempts, w.created_at, s.url,

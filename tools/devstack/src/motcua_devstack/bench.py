@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from motcua_devstack.stack import Stack, StackConfig, say
 from motcua_platform.embedded.process import free_port
@@ -35,6 +36,8 @@ class BenchResult:
     p99_ms: float
     per_second: float
     extra: dict[str, object] = field(default_factory=dict)
+    #: Written to the JSON results only (too long for the printed table).
+    detail: dict[str, object] = field(default_factory=dict)
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -189,6 +192,55 @@ class ProcessMeter:
         return {"cpu_ms_per_request": " / ".join(parts)}
 
 
+class StatementMeter:
+    """What PostgreSQL's statements cost over a row (pg_stat_statements), per request.
+
+    The bench's embedded PostgreSQL loads the extension. Against a server given by URL that does not, the
+    meter reports nothing. Execution time only: parsing, planning and the wire protocol are not in it, so
+    it is less than the server's CPU; it says which statements take the server's time.
+    """
+
+    _QUERY = """SELECT queryid, calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+                FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND query NOT LIKE '%pg_stat_statements%'"""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._available: bool | None = None
+
+    async def snapshot(self) -> dict[int, tuple[int, float, str]]:
+        if self._available is None:
+            try:
+                await self._pool.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                await self._pool.fetch(self._QUERY + " LIMIT 1")
+                self._available = True
+            except Exception as exc:  # not preloaded on this server: report nothing rather than fail the row
+                say("bench", f"statement figures unavailable: {type(exc).__name__}: {str(exc)[:120]}")
+                self._available = False
+        if not self._available:
+            return {}
+        rows = await self._pool.fetch(self._QUERY)
+        return {r["queryid"]: (r["calls"], r["total_exec_time"], r["query"]) for r in rows}
+
+    @staticmethod
+    def per_request(before: dict[int, tuple[int, float, str]], after: dict[int, tuple[int, float, str]],
+                    requests: int, top: int = 8) -> tuple[dict[str, object], dict[str, object]]:
+        """(`pg_exec_ms_per_request`, `pg_statements_per_request` for the table; the top statements for the JSON)."""
+        if not after or not requests:
+            return {}, {}
+        spent = []
+        for key, (calls, ms, query) in after.items():
+            was_calls, was_ms, _ = before.get(key, (0, 0.0, ""))
+            if calls > was_calls:
+                spent.append((ms - was_ms, calls - was_calls, query))
+        spent.sort(reverse=True)
+        figures = {"pg_exec_ms_per_request": round(sum(s[0] for s in spent) / requests, 2),
+                   "pg_statements_per_request": round(sum(s[1] for s in spent) / requests, 1)}
+        top_rows = [{"exec_ms_per_request": round(ms / requests, 3), "calls_per_request": round(calls / requests, 2),
+                     "ms_per_call": round(ms / calls, 3), "statement": query} for ms, calls, query in spent[:top]]
+        return figures, {"pg_top_statements": top_rows}
+
+
 @dataclass
 class BenchContext:
     """What a benchmark may use: the infrastructure, and a full stack on demand."""
@@ -238,6 +290,7 @@ class BenchContext:
             grpc_base_port=int(os.environ.get("MOTCUA_BENCH_GRPC_BASE_PORT", "51051")),
             metrics_base_port=int(os.environ.get("MOTCUA_BENCH_METRICS_BASE_PORT", "9251")),
             log_format="json",
+            pg_statement_stats=True,
         )
 
     def memory_mb(self) -> dict[str, float]:
@@ -266,6 +319,17 @@ def print_table(results: list[BenchResult]) -> None:
               f"{r.p99_ms:>8.2f}")
         if r.extra:
             print(f"{'':<44} " + ", ".join(f"{k}={v}" for k, v in r.extra.items()))
+
+
+def print_statements(results: list[BenchResult]) -> None:
+    """The statements that took PostgreSQL's time in the rows that measured them."""
+    for r in results:
+        top = r.detail.get("pg_top_statements")
+        if not top:
+            continue
+        print(f"\nPostgreSQL statements, {r.name} (execution ms and calls per request):")
+        for row in top:  # type: ignore[attr-defined]
+            print(f"  {row['exec_ms_per_request']:6.3f} ms {row['calls_per_request']:5.2f}x  {row['statement'][:110]}")
 
 
 def main(config: StackConfig, argv: list[str]) -> int:
@@ -298,6 +362,7 @@ def main(config: StackConfig, argv: list[str]) -> int:
             ctx.close()
     print()
     print_table(results)
+    print_statements(results)
     if memory:
         print("\nmemory after the runs (PSS, MB): " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items())
               + f"; whole stack {sum(memory.values()):.0f}")

@@ -86,6 +86,8 @@ class StackConfig:
     #: The notification service's inbound SMTP for bounces (DSN) and complaints; the fakes bounce to it.
     bounce_smtp_port: int = 2526
     bounce_port_fixed: bool = False
+    #: The embedded PostgreSQL loads pg_stat_statements (`make bench` reports what statements cost).
+    pg_statement_stats: bool = False
 
     @property
     def grpc_ports(self) -> dict[str, int]:
@@ -177,7 +179,8 @@ class Stack:
         c.data_dir.mkdir(parents=True, exist_ok=True)
         if not self.database_url:
             say("stack", f"starting the embedded PostgreSQL (data in {c.data_dir / 'postgres'})")
-            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.pg_port, host=c.host)
+            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.pg_port, host=c.host,
+                                             statement_stats=c.pg_statement_stats)
             self.database_url = self._start_piped("postgres", self.postgres)
         else:
             asyncio.run(self._check_database())

@@ -48,8 +48,8 @@ async def claim(conn: Conn, *, limit: int, lease_seconds: float) -> list[InboxRo
         """
         WITH due AS (
             SELECT i.id FROM channel_inbox i
-            WHERE i.status = 'pending' AND i.next_attempt_at <= clock_timestamp()
-              AND (i.locked_until IS NULL OR i.locked_until < clock_timestamp())
+            WHERE i.status = 'pending' AND i.next_attempt_at <= statement_timestamp()
+              AND (i.locked_until IS NULL OR i.locked_until < statement_timestamp())
               AND NOT EXISTS (SELECT 1 FROM channel_inbox o WHERE o.channel = i.channel AND o.sender = i.sender
                               AND o.status = 'pending' AND o.id < i.id)
             ORDER BY i.id LIMIT $1 FOR UPDATE SKIP LOCKED

@@ -97,6 +97,7 @@ class EmbeddedPostgres:
         durable: bool = True,
         log: IO[bytes] | int | None = None,
         max_connections: int = 300,
+        statement_stats: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
@@ -105,6 +106,8 @@ class EmbeddedPostgres:
         self.durable = durable
         self.log = log
         self.max_connections = max_connections
+        #: Load pg_stat_statements (benchmarks read what each statement cost); off by default.
+        self.statement_stats = statement_stats
         self.process: subprocess.Popen[bytes] | None = None
         self._bin = _bin_dir()
         self._user = _system_user()
@@ -188,6 +191,8 @@ class EmbeddedPostgres:
             "-c",
             "log_destination=stderr",
         ]
+        if self.statement_stats:
+            args += ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
         if not self.durable:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         self.process = subprocess.Popen(

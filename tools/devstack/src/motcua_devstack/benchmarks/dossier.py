@@ -36,7 +36,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, summarize
+from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, StatementMeter, summarize
 from motcua_devstack.loadgen import Connection, closed_loop_http, expect
 from motcua_devstack.stack import Stack
 from motcua_platform.embedded.process import free_port
@@ -237,6 +237,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     run_id = f"bench-{uuid.uuid4().hex[:8]}"
     meter = ProcessMeter(stack)
     pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
+    statements = StatementMeter(pool)
     arrivals = _Arrivals(stack.bootstrap)
     direct: asyncio.subprocess.Process | None = None
     try:
@@ -250,11 +251,12 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             await _receipts_planned(pool, list(warm))
             # A burst: the registry takes it at its own pace; the receipts (notification service, same two
             # cores) fall behind and catch up afterwards. CPU is counted until they have.
-            before = meter.snapshot()
+            sql_before, before = await statements.snapshot(), meter.snapshot()
             lat, err, secs = await _submit_run(ctx.base_url, procedures, SUBMISSIONS, f"{run_id}-spread", done)
             cpu = meter.per_request(before, meter.snapshot(), SUBMISSIONS)
             behind = await _receipts_planned(pool, list(done))
             cpu_all = meter.per_request(before, meter.snapshot(), SUBMISSIONS)["cpu_ms_per_request"]
+            sql, sql_detail = statements.per_request(sql_before, await statements.snapshot(), SUBMISSIONS)
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
                                        f"{run_id}-spread-%")
             events = await pool.fetchval("SELECT count(*) FROM dossier.outbox WHERE partition_key = ANY($1::text[])",
@@ -262,7 +264,8 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, burst", lat, err, secs,
                                      concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows, **cpu,
                                      receipts_caught_up_after_s=round(behind, 1),
-                                     cpu_ms_with_receipts=cpu_all))
+                                     cpu_ms_with_receipts=cpu_all, **sql))
+            results[-1].detail.update(sql_detail)
             hot: dict[str, float] = {}
             lat, err, secs = await _submit_run(ctx.base_url, procedures[:1], HOT_SUBMISSIONS, f"{run_id}-hot", hot)
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
@@ -304,16 +307,18 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         # Sustained: long enough that the receipts must keep pace (CPU is shared with them throughout). Last,
         # so that the rows above measure the same stack as before this row existed.
         sustained: dict[str, float] = {}
-        before = meter.snapshot()
+        sql_before, before = await statements.snapshot(), meter.snapshot()
         lat, err, secs = await _submit_run(ctx.base_url, procedures, SUSTAINED_SUBMISSIONS, f"{run_id}-long",
                                            sustained)
         cpu = meter.per_request(before, meter.snapshot(), SUSTAINED_SUBMISSIONS)
+        sql, sql_detail = statements.per_request(sql_before, await statements.snapshot(), SUSTAINED_SUBMISSIONS)
         behind = await _receipts_planned(pool, list(sustained))
         rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
                                    f"{run_id}-long-%")
         results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, sustained", lat, err, secs,
                                  concurrency=CONCURRENCY, rows=rows, lost=len(sustained) - rows, **cpu,
-                                 receipts_behind_at_end_s=round(behind, 1)))
+                                 receipts_behind_at_end_s=round(behind, 1), **sql))
+        results[-1].detail.update(sql_detail)
     finally:
         if direct is not None and direct.returncode is None:
             direct.terminate()
