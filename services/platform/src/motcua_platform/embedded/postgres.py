@@ -186,6 +186,10 @@ class EmbeddedPostgres:
             f"max_connections={self.max_connections}",
             "-c",
             "shared_buffers=128MB",
+            # A fresh database grows from nothing: analyse it soon, so that plans cached while a table was
+            # nearly empty (a sequential scan) are replaced once it is not (every minute by default).
+            "-c",
+            "autovacuum_naptime=5s",
             "-c",
             "log_min_messages=warning",
             "-c",
