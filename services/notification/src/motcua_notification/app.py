@@ -132,10 +132,11 @@ async def build_components(settings: Settings, *, pool: asyncpg.Pool, schema: st
     # The consumer has its own few connections: a busy delivery worker must not starve it (lag).
     consumer_pool = await create_pool(settings.database_url, schema=schema, max_size=settings.consumer_pool_size,
                                       application_name="motcua-notification-consumer")
+    events_handler = EventHandler(lookup_url=settings.public_lookup_url, prefetch=resolver.prefetch)
     consumer = Consumer(
         name=settings.consumer_group, pool=consumer_pool, bootstrap=settings.kafka_bootstrap,
         topics=[settings.dossier_topic, settings.scheduler_topic],
-        handler=EventHandler(lookup_url=settings.public_lookup_url, prefetch=resolver.prefetch),
+        handler=events_handler, chunk_handler=events_handler.chunk,
         idempotence=settings.kafka_idempotence,
         dead_letter_topic=settings.dead_letter_topic, client_id=f"{settings.kafka_client_id}-notification",
     )

@@ -2,16 +2,18 @@
 
 Dossier events and appointment (scheduler) events both feed agency webhook subscriptions.
 
-Runs inside the consumer's inbox transaction (one per event): inserting the
-notification (unique on its source key) and the agency webhook deliveries commits
-together with the inbox row, so a redelivered event changes nothing. The slow work
+Runs inside the consumer's inbox transaction (one per chunk of events, or one per
+event when a chunk is handled again record by record): inserting the notification
+(unique on its source key) and the agency webhook deliveries commits together with
+the inbox rows, so a redelivered event changes nothing. The slow work
 (contact resolution, providers, webhooks) happens in the worker loops, woken by the
 commit (NOTIFY).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -33,11 +35,12 @@ class EventHandler:
         #: Starts the contact look-up the planner will need (ContactResolver.prefetch), overlapping this commit.
         self._prefetch = prefetch
 
-    async def __call__(self, conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+    def _wanted(self, received: ReceivedEvent) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """What one event asks for: (the notification to record, the webhook body to fan out), either may be None."""
         event = received.event
         notifies = events.is_handled(event.type)
         if not notifies and event.type not in events.WEBHOOK_EVENTS:
-            return
+            return None, None
         # Parsed only when a message may follow; appointment events only relayed to webhooks are sent as they came.
         message = events.parse(event.type, event.data) if notifies else None  # InvalidEvent -> dead letter
         wanted = events.notification_for(event.type, message, lookup_url=self._lookup_url) if message is not None else None
@@ -59,9 +62,23 @@ class EventHandler:
             webhook = {"event_id": event.id, "event_type": event.type, "dossier_event": dossier_event,
                        "procedure_code": events.procedure_code_of(message) if dossier_event and message is not None else "",
                        "body": structured_body(event)}
-        # One statement per event: the consumer's chunk transaction stays short.
+        return notification, webhook
+
+    async def __call__(self, conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+        notification, webhook = self._wanted(received)
+        if notification is None and webhook is None:
+            return
+        # One statement per event: the consumer's transaction stays short.
         nid, hooks = await repository.record_event(conn, notification=notification, webhook=webhook)
-        if nid is not None and wanted is not None:  # DEBUG: the platform logs every event handled (event_processed)
-            log.debug("notification_accepted", notification_id=str(nid), template=wanted.template_code)
+        if nid is not None and notification is not None:  # DEBUG: the platform logs every event handled
+            log.debug("notification_accepted", notification_id=str(nid), template=notification["template_code"])
+        if hooks:
+            log.info("webhooks_enqueued", count=hooks)
+
+    async def chunk(self, conn: asyncpg.Connection, received: Sequence[ReceivedEvent]) -> None:
+        """The events of a consumer chunk, in order, in ONE statement: the same rows as calling the handler on each."""
+        notes, hooks = await repository.record_events(conn, [self._wanted(r) for r in received])
+        if notes:
+            log.debug("notifications_accepted", count=notes)
         if hooks:
             log.info("webhooks_enqueued", count=hooks)

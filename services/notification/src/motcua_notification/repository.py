@@ -92,6 +92,54 @@ async def insert_notification(
     return existing, False
 
 
+async def record_events(conn: Conn, wanted: Sequence[tuple[dict[str, Any] | None, dict[str, Any] | None]]
+                        ) -> tuple[int, int]:
+    """`record_event` for many events in ONE statement (the consumer's chunk): each (notification, webhook) pair as
+    `record_event` takes it, in order. Return (how many notifications were new, how many webhook deliveries)."""
+    notes = [n for n, _ in wanted if n is not None]
+    hooks = [w for _, w in wanted if w is not None]
+    if not notes and not hooks:
+        return 0, 0
+    row = await conn.fetchrow(
+        """
+        WITH note AS (
+            INSERT INTO notifications (id, source_key, source_event_id, event_type, template_code, params, contact_source,
+                                       contact_ref, dossier_code, booking_id, procedure_code, urgent, essential, legal_basis)
+            SELECT u.id, u.source_key, u.source_event_id, u.event_type, u.template_code, u.params::jsonb,
+                   u.contact_source, u.contact_ref, u.dossier_code, u.booking_id, u.procedure_code, u.urgent,
+                   u.essential, u.legal_basis
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::text[], $12::bool[], $13::bool[], $14::text[]) WITH ORDINALITY
+                 AS u(id, source_key, source_event_id, event_type, template_code, params, contact_source, contact_ref,
+                      dossier_code, booking_id, procedure_code, urgent, essential, legal_basis, ord)
+            ORDER BY u.ord
+            ON CONFLICT (source_key) DO NOTHING RETURNING id
+        ), hooks AS (
+            INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, body)
+            SELECT gen_random_uuid(), s.id, w.event_id, w.event_type, w.body
+            FROM unnest($15::text[], $16::text[], $17::text[], $18::bytea[], $19::bool[]) WITH ORDINALITY
+                 AS w(event_id, event_type, procedure_code, body, dossier_event, ord)
+            JOIN subscriptions s ON s.active AND s.deleted_at IS NULL
+              AND ((cardinality(s.event_types) = 0 AND w.dossier_event) OR w.event_type = ANY(s.event_types))
+              AND (NOT w.dossier_event OR cardinality(s.procedure_codes) = 0 OR w.procedure_code = ANY(s.procedure_codes))
+            ORDER BY w.ord, s.id
+            ON CONFLICT ON CONSTRAINT webhook_deliveries_once DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM note) AS notes, (SELECT count(*) FROM hooks) AS hooks
+        """,
+        [uuid.uuid4() for _ in notes], [n["source_key"] for n in notes], [n["source_event_id"] for n in notes],
+        [n["event_type"] for n in notes], [n["template_code"] for n in notes],
+        [json.dumps(n["params"], ensure_ascii=False) for n in notes], [n["contact_source"] for n in notes],
+        [n["contact_ref"] for n in notes], [n["dossier_code"] for n in notes], [n["booking_id"] for n in notes],
+        [n["procedure_code"] for n in notes], [n["urgent"] for n in notes], [n["essential"] for n in notes],
+        [n["legal_basis"] for n in notes],
+        [w["event_id"] for w in hooks], [w["event_type"] for w in hooks], [w["procedure_code"] for w in hooks],
+        [w["body"] for w in hooks], [w["dossier_event"] for w in hooks],
+    )
+    return int(row["notes"]), int(row["hooks"])
+
+
 async def record_event(conn: Conn, *, notification: dict[str, Any] | None, webhook: dict[str, Any] | None
                        ) -> tuple[uuid.UUID | None, int]:
     """What one event asks for, in ONE statement (the consumer's per-event cost): the notification unless its

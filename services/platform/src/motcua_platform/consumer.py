@@ -17,7 +17,9 @@ Partitions are handled side by side: each partition's records are handled in
 order by one task at a time, and a partition whose previous records are still
 being handled is not fetched from meanwhile, so a record never waits for
 another partition's transaction. Offsets are committed as partitions finish,
-while the other partitions' records are being handled. When partitions are
+while the other partitions' records are being handled, at most once per
+`commit_interval_ms` (200 ms): each commit is a request to the broker, and what
+a crash leaves uncommitted is redelivered and absorbed by the inbox. When partitions are
 taken away (rebalance), their records in hand are finished first, so a
 partition is never handled by two members at once; when the consumer stops,
 they are finished and their offsets committed.
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import time as _time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +40,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError
 from aiokafka.protocol.group import LeaveGroupRequest
 from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
@@ -104,6 +106,8 @@ class ReceivedEvent:
 
 
 Handler = Callable[[asyncpg.Connection, ReceivedEvent], Awaitable[None]]
+#: Handles the new events of a chunk in order, in one go: the same effects as `Handler` on each in turn.
+ChunkHandler = Callable[[asyncpg.Connection, Sequence[ReceivedEvent]], Awaitable[None]]
 
 
 class PermanentError(Exception):
@@ -120,6 +124,11 @@ class Consumer:
     `handler(conn, received)` runs inside the inbox transaction on `conn`: all
     its writes commit together with the inbox row, or not at all. It must not
     commit or open its own connection for work that has to be exactly-once.
+
+    `chunk_handler(conn, events)`, when given, takes the new events of a chunk in
+    one call (one statement for many events, say) and must leave what `handler`
+    called on each in turn would. A chunk that fails is handled again record by
+    record with `handler`.
     """
 
     def __init__(
@@ -138,6 +147,8 @@ class Consumer:
         client_id: str | None = None,
         session_timeout_ms: int = 10_000,
         batch_size: int = 100,
+        chunk_handler: ChunkHandler | None = None,
+        commit_interval_ms: int = 200,
     ) -> None:
         if not topics:
             raise ValueError("a consumer needs at least one topic")
@@ -148,6 +159,10 @@ class Consumer:
         self._bootstrap = bootstrap
         self._topics = list(topics)
         self._handler = handler
+        self._chunk_handler = chunk_handler
+        #: Finished offsets are committed at most this often (and always when stopping): every commit is a request
+        #: to the broker, and a redelivery after a crash is absorbed by the inbox.
+        self._commit_interval = max(0, commit_interval_ms) / 1000
         self._idempotence = idempotence
         self._dlt = dead_letter_topic
         self._max_attempts = max_attempts
@@ -190,7 +205,7 @@ class Consumer:
                         session_timeout_ms=self._session_timeout_ms,
                         heartbeat_interval_ms=max(200, self._session_timeout_ms // 4),
                     )
-                    work = _PartitionWork(self._name)
+                    work = _PartitionWork(self._name, self._commit_interval)
                     kafka.subscribe(topics=self._topics, listener=_FinishRevoked(work))
                     await asyncio.wait_for(kafka.start(), 30)
                     self._healthy = True
@@ -242,8 +257,10 @@ class Consumer:
                 if work.busy and not idle:  # every partition busy: wait for one to finish
                     await asyncio.wait(list(work.busy.values()), return_when=asyncio.FIRST_COMPLETED)
                     continue
-                # While some partitions are busy, poll briefly so a finished one is fetched from again soon.
-                batch = await kafka.getmany(*idle, timeout_ms=_BUSY_POLL_MS if work.busy else 500, max_records=500)
+                # While some partitions are busy, poll briefly so a finished one is fetched from again soon; with
+                # offsets waiting for their commit, no longer than until it is due.
+                timeout_ms = _BUSY_POLL_MS if work.busy else min(500, work.commit_due_ms())
+                batch = await kafka.getmany(*idle, timeout_ms=timeout_ms, max_records=500)
                 for tp, records in batch.items():
                     work.start(tp, self._process_partition(tp, records))
         finally:
@@ -302,14 +319,19 @@ class Consumer:
                     _INBOX_INSERT_CHUNK, self._name, [i.event.source for i in received], [i.event.id for i in received],
                     [i.event.type for i in received], [i.topic for i in received], [i.partition for i in received],
                     [i.offset for i in received])}
-                for item, record in zip(received, chunk, strict=True):
-                    inserted = item.offset in new
-                    if inserted:
-                        parent = propagate.extract(_trace_carrier(record.headers))
-                        with tracer().start_as_current_span(f"{record.topic} process", context=parent,
-                                                            kind=SpanKind.CONSUMER):
-                            await self._handler(conn, item)
-                    outcomes.append(inserted)
+                outcomes = [item.offset in new for item in received]
+                if self._chunk_handler is not None:
+                    fresh = [(item, record) for item, record, inserted in zip(received, chunk, outcomes, strict=True)
+                             if inserted]
+                    if fresh:
+                        await self._handle_chunk(conn, fresh)
+                else:
+                    for item, record, inserted in zip(received, chunk, outcomes, strict=True):
+                        if inserted:
+                            parent = propagate.extract(_trace_carrier(record.headers))
+                            with tracer().start_as_current_span(f"{record.topic} process", context=parent,
+                                                                kind=SpanKind.CONSUMER):
+                                await self._handler(conn, item)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -324,6 +346,19 @@ class Consumer:
                      topic=item.topic, partition=item.partition, offset=item.offset, event_id=item.event.id,
                      event_type=item.event.type, batch=len(chunk))
         return True
+
+    async def _handle_chunk(self, conn: asyncpg.Connection,
+                            fresh: list[tuple[ReceivedEvent, ConsumerRecord[bytes, bytes]]]) -> None:
+        """The chunk handler under one span: a child of the first event's trace, linked to every event's."""
+        assert self._chunk_handler is not None
+        contexts = [trace.get_current_span(propagate.extract(_trace_carrier(record.headers))).get_span_context()
+                    for _, record in fresh]
+        links = [trace.Link(context) for context in contexts if context.is_valid]
+        parent = propagate.extract(_trace_carrier(fresh[0][1].headers))
+        with tracer().start_as_current_span(f"{fresh[0][1].topic} process", context=parent, kind=SpanKind.CONSUMER,
+                                            links=links) as span:
+            span.set_attribute("messaging.batch.message_count", len(fresh))
+            await self._chunk_handler(conn, [item for item, _ in fresh])
 
     async def _process_record(self, record: ConsumerRecord[bytes, bytes]) -> bool:
         """Handle, skip or dead-letter one record; return False if stopped before it was done."""
@@ -514,10 +549,12 @@ _BUSY_POLL_MS = 2
 class _PartitionWork:
     """The partition tasks of one consumer session and the offsets they finished, not yet committed."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, commit_interval: float = 0.0) -> None:
         self.name = name
         self.busy: dict[TopicPartition, asyncio.Task[tuple[TopicPartition, int | None]]] = {}
         self.done: dict[TopicPartition, int] = {}
+        self._commit_interval = commit_interval
+        self._committed_at = 0.0
 
     def start(self, tp: TopicPartition, work: Awaitable[tuple[TopicPartition, int | None]]) -> None:
         self.busy[tp] = asyncio.ensure_future(work)
@@ -531,11 +568,19 @@ class _PartitionWork:
                 if offset is not None:
                     self.done[tp] = offset
 
-    async def commit_now(self, kafka: AIOKafkaConsumer) -> None:
-        """Commit the finished offsets (while the other partitions' tasks go on)."""
+    def commit_due_ms(self) -> int:
+        """Milliseconds until the finished offsets are due for their commit (500 when there are none)."""
+        if not self.done:
+            return 500
+        return max(0, round(1000 * (self._committed_at + self._commit_interval - _time.monotonic())))
+
+    async def commit_now(self, kafka: AIOKafkaConsumer, *, force: bool = False) -> None:
+        """Commit the finished offsets (while the other partitions' tasks go on), at most once per interval."""
+        if not self.done or (not force and self.commit_due_ms() > 0):
+            return
         offsets, self.done = self.done, {}
-        if offsets:
-            await self._commit(kafka, offsets)
+        self._committed_at = _time.monotonic()
+        await self._commit(kafka, offsets)
 
     async def settle(self, partitions: set[TopicPartition] | None = None) -> None:
         """Wait for the tasks of `partitions` (all when None) to finish their records in hand."""
@@ -558,7 +603,7 @@ class _PartitionWork:
             _, offset = task.result()
             if offset is not None:
                 self.done[tp] = offset
-        await self.commit_now(kafka)
+        await self.commit_now(kafka, force=True)
         if error is not None:
             raise error
 

@@ -408,3 +408,52 @@ async def test_killed_in_the_middle_of_a_batch_keeps_nothing_then_redelivers_eac
 
 async def _count_effects(pool: asyncpg.Pool, n: int) -> bool:
     return await pool.fetchval("SELECT count(*) FROM effects") >= n
+
+
+async def test_a_chunk_handler_takes_the_new_events_of_a_chunk_at_once_and_a_failed_chunk_goes_record_by_record(
+    platform_pool: asyncpg.Pool,
+    kafka_bootstrap: str,
+    kafka_idempotence: bool,
+    topics: tuple[str, str],
+    poll: Callable[..., Awaitable[Any]],
+) -> None:
+    """The chunk handler gets the new events in order (a copy already in the inbox is left out); when it fails,
+    nothing of the chunk is kept and the per-record handler takes each event once."""
+    topic, dlt = topics
+    name = f"chunk-{uuid4().hex[:8]}"
+    await create_effects(platform_pool)
+    chunks: list[list[str]] = []
+    singles: list[str] = []
+
+    async def handler(conn: asyncpg.Connection, received: ReceivedEvent) -> None:
+        singles.append(message_from_data(received.event.data, struct_pb2.Struct)["note"])
+        await record_effect(conn, received, name)
+
+    async def chunk_handler(conn: asyncpg.Connection, received: Any) -> None:
+        notes = [message_from_data(r.event.data, struct_pb2.Struct)["note"] for r in received]
+        chunks.append(notes)
+        for item in received:
+            await record_effect(conn, item, name)
+        if "fails-in-a-chunk" in notes:
+            raise RuntimeError("this chunk fails")
+
+    first = [make_event("happened", note=f"a{i}") for i in range(5)]
+    async with started_producer(kafka_bootstrap, kafka_idempotence) as producer:
+        for e in [*first, first[1]]:  # first[1] twice: the second copy is not new
+            await produce(producer, topic, e, key="k")
+    consumer = new_consumer(name, platform_pool, kafka_bootstrap, kafka_idempotence, topic, dlt, handler,
+                            chunk_handler=chunk_handler)
+    async with consuming(consumer):
+        assert await poll(lambda: _count_effects(platform_pool, 5), timeout=20)
+        assert chunks == [["a0", "a1", "a2", "a3", "a4"]] and singles == []
+        failing = [make_event("happened", note=n) for n in ("b0", "fails-in-a-chunk", "b2")]
+        async with started_producer(kafka_bootstrap, kafka_idempotence) as producer:
+            batch = producer.create_batch()
+            for e in failing:  # one produce request: fetched together
+                k, value, headers = to_kafka(e, key="k")
+                batch.append(key=k, value=value, timestamp=None, headers=headers)
+            await (await producer.send_batch(batch, topic, partition=0))
+        assert await poll(lambda: _count_effects(platform_pool, 8), timeout=20)
+    assert chunks[1:] == [["b0", "fails-in-a-chunk", "b2"]]
+    assert singles == ["b0", "fails-in-a-chunk", "b2"]  # after the rollback, record by record
+    assert await effect_counts(platform_pool) == {e.id: 1 for e in first + failing}
