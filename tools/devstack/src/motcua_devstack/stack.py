@@ -139,6 +139,11 @@ class Stack:
         self.callback_token = secrets.token_urlsafe(16)
 
     # -- start -----------------------------------------------------------------------------------
+    @property
+    def fetch_max_wait_ms(self) -> int:
+        """How long the services' consumers let the broker hold an empty fetch (MOTCUA_KAFKA_FETCH_MAX_WAIT_MS)."""
+        return int(os.environ.get("MOTCUA_KAFKA_FETCH_MAX_WAIT_MS", "500" if self.config.kafka_bootstrap else "20"))
+
     def check_ports(self) -> None:
         c = self.config
         wanted = {"gateway HTTP (MOTCUA_HTTP_PORT)": c.http_port}
@@ -226,8 +231,7 @@ class Stack:
                 "MOTCUA_KAFKA_BOOTSTRAP": self.bootstrap,
                 "MOTCUA_KAFKA_IDEMPOTENCE": "true" if self.idempotence else "false",
                 # The embedded broker holds every fetch for the full wait (Apache Kafka answers on arrival).
-                "MOTCUA_KAFKA_FETCH_MAX_WAIT_MS": os.environ.get(
-                    "MOTCUA_KAFKA_FETCH_MAX_WAIT_MS", "500" if self.config.kafka_bootstrap else "20"),
+                "MOTCUA_KAFKA_FETCH_MAX_WAIT_MS": str(self.fetch_max_wait_ms),
                 "MOTCUA_GRPC_HOST": c.host,
                 "MOTCUA_LOG_FORMAT": c.log_format,
                 "PYTHONUNBUFFERED": "1",
