@@ -87,9 +87,15 @@ def test_service_containers_are_hardened() -> None:
 
 
 def test_only_the_gateway_and_dev_tools_publish_ports() -> None:
+    """And the notification service its bounce listener (SMTP), for the host's mail server to relay to."""
     for name, svc in compose_config()["services"].items():
-        if svc.get("ports"):
-            assert name == "gateway" or svc.get("profiles") == ["dev"], f"{name} publishes {svc['ports']}"
+        if not svc.get("ports"):
+            continue
+        if name == "notification":
+            assert [container_port(p) for p in svc["ports"]] == ["2526"], svc["ports"]
+            assert all(str(p).startswith("127.0.0.1:") for p in svc["ports"]), "host-local unless BOUNCE_SMTP_BIND"
+            continue
+        assert name == "gateway" or svc.get("profiles") == ["dev"], f"{name} publishes {svc['ports']}"
 
 
 def test_data_lives_in_named_volumes() -> None:
