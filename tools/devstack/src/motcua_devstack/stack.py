@@ -138,12 +138,12 @@ class Stack:
         # Secret of the delivery-receipt URLs shared by the notification service, the fakes and the gateway.
         self.callback_token = secrets.token_urlsafe(16)
 
-    # -- start -----------------------------------------------------------------------------------
     @property
     def fetch_max_wait_ms(self) -> int:
         """How long the services' consumers let the broker hold an empty fetch (MOTCUA_KAFKA_FETCH_MAX_WAIT_MS)."""
         return int(os.environ.get("MOTCUA_KAFKA_FETCH_MAX_WAIT_MS", "500" if self.config.kafka_bootstrap else "20"))
 
+    # -- start -----------------------------------------------------------------------------------
     def check_ports(self) -> None:
         c = self.config
         wanted = {"gateway HTTP (MOTCUA_HTTP_PORT)": c.http_port}
