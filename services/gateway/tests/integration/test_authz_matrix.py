@@ -73,6 +73,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # catalogue and calendar (public)
     ("GET", "/api/v1/procedures"): EVERYONE,
     ("GET", "/api/v1/procedures/{code}"): EVERYONE,
+    ("POST", "/api/v1/procedures/{code}/publication"): OFFICERS,
+    ("POST", "/api/v1/procedures/{code}/withdrawal"): OFFICERS,
+    ("POST", "/api/v1/procedures/imports"): OPERATORS,
     ("GET", "/api/v1/fields"): EVERYONE,
     ("GET", "/api/v1/agencies"): EVERYONE,
     ("GET", "/api/v1/calendar/due-date"): EVERYONE,

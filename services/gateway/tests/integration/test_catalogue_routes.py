@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
@@ -210,3 +211,106 @@ async def test_a_catalogue_that_is_down_gives_503_with_retry_after(postgres_url:
             reply = await http.get("/api/v1/procedures", params={"q": "khai sinh"})
     body = assert_problem(reply, 503, "UPSTREAM_UNAVAILABLE")
     assert reply.headers["retry-after"] == "2" and body["detail"].startswith("Dịch vụ tạm thời không khả dụng")
+
+
+# -- officers: publish, withdraw, import ---------------------------------------------------------------
+
+AGENCY = "000.00.04.H15"  # carries out the two procedures of PROCEDURES at UBND phường Bến Nghé
+
+
+@pytest.fixture
+async def staff(postgres_url: str, catalogue: RunningCatalogue) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(database_url=postgres_url, kafka_bootstrap="127.0.0.1:9", catalogue_target=catalogue.address,
+                        auth_dev_issuer=True, public_cache_seconds=0)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as http:
+            http.app = app  # type: ignore[attr-defined]
+            yield http
+
+
+def bearer(client: httpx.AsyncClient, roles: list[str], agency: str | None = None) -> dict[str, str]:
+    token = client.app.state.verifier.issue(subject=f"{roles[0]}-1", name="Nguyễn Văn Cán Bộ", roles=roles,  # type: ignore[attr-defined]
+                                            agency=agency)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_officer_publishes_a_draft_of_his_agency_and_only_his(
+        staff: httpx.AsyncClient, catalogue: RunningCatalogue) -> None:
+    code = "1.001193.000.00.00.H15"
+    current = await catalogue.service.get_procedure(code=code)
+    draft = await catalogue.service.upsert_draft(
+        content=dataclasses.replace(current.content, name="Đăng ký khai sinh (sửa đổi)"), actor=TEST_ACTOR)
+    url = f"/api/v1/procedures/{code}/publication"
+
+    assert_problem(await staff.post(url, json={"version": draft.version}), 401, "TOKEN_MISSING")
+    assert_problem(await staff.post(url, json={"version": draft.version}, headers=bearer(staff, ["citizen"])), 403,
+                   "ROLE_REQUIRED")
+    other = assert_problem(await staff.post(url, json={"version": draft.version},
+                                            headers=bearer(staff, ["officer"], "000.00.12.H15")),
+                           403, "PROCEDURE_OTHER_AGENCY")
+    assert other["detail"].startswith("Thủ tục thuộc cơ quan khác")
+    assert (await staff.get(f"/api/v1/procedures/{code}")).json()["name"] == "Đăng ký khai sinh"  # nothing changed
+
+    reply = await staff.post(url, json={"version": draft.version}, headers=bearer(staff, ["officer"], AGENCY))
+    assert reply.status_code == 200, reply.text
+    assert (reply.json()["version"], reply.json()["status"]) == (draft.version, "published")
+    assert (await staff.get(f"/api/v1/procedures/{code}")).json()["name"] == "Đăng ký khai sinh (sửa đổi)"
+
+    again = assert_problem(await staff.post(url, json={"version": current.version},
+                                            headers=bearer(staff, ["officer"], AGENCY)), 422, "PROCEDURE_NOT_DRAFT")
+    assert "không phải bản dự thảo" in again["detail"]
+    assert_problem(await staff.post(url, json={"version": 99}, headers=bearer(staff, ["operator"])), 404,
+                   "PROCEDURE_VERSION_NOT_FOUND")
+    assert_problem(await staff.post(url, json={"version": 0}, headers=bearer(staff, ["operator"])), 422,
+                   "VALIDATION_FAILED")
+
+
+async def test_an_officer_withdraws_a_procedure_with_a_reason(staff: httpx.AsyncClient) -> None:
+    code = "1.000028.000.00.00.H15"
+    url = f"/api/v1/procedures/{code}/withdrawal"
+    officer = bearer(staff, ["officer"], AGENCY)
+    assert_problem(await staff.post(url, json={"reason": ""}, headers=officer), 422, "VALIDATION_FAILED")
+    reply = await staff.post(url, json={"reason": "Bãi bỏ theo Quyết định 1234/QĐ-UBND",
+                                        "replaced_by_code": "2.000633.000.00.00.H15"}, headers=officer)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert (body["status"], body["withdrawal_reason"]) == ("withdrawn", "Bãi bỏ theo Quyết định 1234/QĐ-UBND")
+    assert (await staff.get("/api/v1/procedures", params={"q": "rượu"})).json()["total"] == 0
+    assert_problem(await staff.post("/api/v1/procedures/1.999999.000.00.00.H15/withdrawal",
+                                    json={"reason": "x"}, headers=bearer(staff, ["operator"])), 404, "PROCEDURE_NOT_FOUND")
+
+
+async def test_an_operator_imports_procedures_and_a_bad_document_writes_nothing(staff: httpx.AsyncClient) -> None:
+    new = procedure("1.004227.000.00.00.H15", "Đăng ký kết hôn", keywords=["kết hôn"])
+    url = "/api/v1/procedures/imports"
+    document = json.dumps({"procedures": [new]}, ensure_ascii=False)
+    assert_problem(await staff.post(url, json={"format": "json", "content": document},
+                                    headers=bearer(staff, ["officer"], AGENCY)), 403, "ROLE_REQUIRED")
+
+    broken = dict(new, fees=[{"name": "Lệ phí", "amount_vnd": -5, "effective_from": "2016-01-01"}])
+    bad = assert_problem(await staff.post(url, headers=bearer(staff, ["operator"]), json={
+        "format": "json", "content": json.dumps({"procedures": [broken]}, ensure_ascii=False), "publish": True}),
+        422, "IMPORT_INVALID")
+    assert bad["detail"].startswith("Tệp có 1 lỗi")
+    assert [(e["procedure_code"], e["field"]) for e in bad["errors"]] == [("1.004227.000.00.00.H15", "fees[0].amount_vnd")]
+    assert (await staff.get("/api/v1/procedures", params={"q": "kết hôn"})).json()["total"] == 0
+
+    dry = await staff.post(url, json={"format": "json", "content": document, "publish": True, "dry_run": True},
+                           headers=bearer(staff, ["operator"]))
+    assert dry.json() == {"created": 1, "updated": 0, "unchanged": 0, "published": 1, "dry_run": True}, dry.text
+    assert (await staff.get("/api/v1/procedures", params={"q": "kết hôn"})).json()["total"] == 0
+    done = await staff.post(url, json={"format": "json", "content": document, "publish": True},
+                            headers=bearer(staff, ["operator"]))
+    assert done.json() == {"created": 1, "updated": 0, "unchanged": 0, "published": 1, "dry_run": False}, done.text
+    assert (await staff.get("/api/v1/procedures", params={"q": "ket hon"})).json()["total"] == 1
+
+
+async def test_an_import_larger_than_one_grpc_message_is_413(staff: httpx.AsyncClient,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from motcua_gateway.routes import catalogue as routes
+
+    monkeypatch.setattr(routes, "MAX_IMPORT_BYTES", 100)  # the real bound (4,000,000) is above the default body limit
+    big = assert_problem(await staff.post("/api/v1/procedures/imports", headers=bearer(staff, ["operator"]),
+                                          json={"format": "csv", "content": "Đ" * 60}), 413, "IMPORT_TOO_LARGE")
+    assert big["detail"].startswith("Tệp nhập danh mục quá lớn")

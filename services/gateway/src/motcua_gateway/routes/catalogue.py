@@ -14,20 +14,28 @@ from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from motcua.catalogue.v1 import catalogue_service_pb2 as pb
 from motcua.catalogue.v1.catalogue_service_pb2_grpc import CatalogueServiceStub
 from motcua.common.v1 import common_pb2
+from motcua_gateway.auth import Principal, require_roles
 from motcua_gateway.problems import problem
+from motcua_platform.errors import PermissionDenied
+from motcua_platform.logging import get_logger
 
 #: Deadline of every call to the catalogue; past it the client gets 503 with Retry-After.
 DEADLINE_SECONDS = 2.0
+#: An import checks and writes up to thousands of procedures in one call.
+IMPORT_DEADLINE_SECONDS = 60.0
+#: An import document travels in one gRPC message (4 MiB by default).
+MAX_IMPORT_BYTES = 4_000_000
 #: Vietnam has one time zone and no daylight saving time: "today" for fees is read here.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+log = get_logger(__name__)
 
 Level = Literal["province", "commune", "district"]
 OnlineLevel = Literal["full", "partial", "none"]
@@ -372,3 +380,147 @@ async def list_agencies(request: Request, level: _LEVEL_Q = None) -> Response:
     )
     return _json({"items": [{"code": i.agency.code, "name": i.agency.name, "procedure_count": i.procedure_count}
                             for i in reply.items]})
+
+
+# -- catalogue officers: publish, withdraw, import -------------------------------------------------------
+
+
+class PublicationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, le=100_000, description="The draft version to publish")
+
+
+class ProcedureWithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=1000, description="Why, e.g. Bãi bỏ theo Quyết định 1234/QĐ-UBND")
+    replaced_by_code: str = Field(default="", max_length=64, description="The procedure replacing it, if any")
+
+
+class ImportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["json", "csv"] = Field(description="Format of `content` (services/catalogue/docs/import-format.md)")
+    content: str = Field(min_length=1, description="The document, as text")
+    dry_run: bool = Field(default=False, description="Check only; write nothing")
+    publish: bool = Field(default=False, description="Publish the imported versions at once (else drafts)")
+
+
+class ImportErrorOut(BaseModel):
+    line: int
+    field: str
+    reason: str
+    procedure_code: str
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    published: int
+    dry_run: bool
+
+
+_OFFICERS = Depends(require_roles("officer", "operator"))
+
+
+def _actor(principal: Principal) -> common_pb2.Actor:
+    return common_pb2.Actor(id=principal.subject, role=common_pb2.ACTOR_ROLE_OFFICER, display_name=principal.name)
+
+
+async def _scoped(request: Request, principal: Principal, code: str, version: int | None = None) -> None:
+    """An officer bound to an agency changes only the procedures that agency carries out (operators: any)."""
+    if principal.has_role("operator") or not principal.agency:
+        return
+    ask = pb.GetProcedureRequest(code=code)
+    if version is not None:
+        ask.version = version
+    procedure = await _stub(request).GetProcedure(ask, timeout=DEADLINE_SECONDS)  # 404 / 422 as the catalogue says
+    if procedure.agency.code != principal.agency:
+        raise PermissionDenied("PROCEDURE_OTHER_AGENCY", f"procedure {code} is carried out by another agency",
+                               "Thủ tục thuộc cơ quan khác; cán bộ chỉ thay đổi thủ tục của cơ quan mình.")
+
+
+@router.post(
+    "/procedures/{code}/publication",
+    response_model=ProcedureDetail,
+    summary="Officers: publish a draft version of a procedure",
+    description=(
+        "The draft becomes the version in force; the one before it is superseded, and one `published` (first "
+        "version) or `updated` event is emitted. Publishing the version already in force again changes nothing. "
+        "An officer bound to an agency publishes only that agency's procedures (403). Public answers are cached "
+        "by the gateway for up to 5 s, so a search may show the previous version that long."
+    ),
+    responses={401: {"description": "No token"}, 403: {"description": "Not an officer, or another agency's procedure"},
+               404: {"description": "Unknown procedure or version"},
+               422: {"description": "Not a draft, or a malformed code (problem+json, Vietnamese `detail`)"}},
+)
+async def publish_procedure(request: Request, code: _CODE, body: PublicationIn,
+                            principal: Annotated[Principal, _OFFICERS]) -> Response:
+    await _scoped(request, principal, code, body.version)
+    procedure = await _stub(request).PublishProcedure(
+        pb.PublishProcedureRequest(code=code, version=body.version, actor=_actor(principal)), timeout=DEADLINE_SECONDS)
+    log.info("procedure_published", procedure_code=procedure.code, version=procedure.version, actor=principal.subject)
+    return _json(_detail(procedure, datetime.now(VIETNAM).date()))
+
+
+@router.post(
+    "/procedures/{code}/withdrawal",
+    response_model=ProcedureDetail,
+    summary="Officers: withdraw a procedure (bãi bỏ)",
+    description=(
+        "New dossiers for it are refused from then on (422 naming it); dossiers already received go on. The "
+        "procedure stays readable with `status: withdrawn`, the reason and its replacement. One `withdrawn` event "
+        "is emitted; withdrawing again changes nothing. An officer bound to an agency withdraws only that "
+        "agency's procedures (403)."
+    ),
+    responses={401: {"description": "No token"}, 403: {"description": "Not an officer, or another agency's procedure"},
+               404: {"description": "Unknown procedure"},
+               422: {"description": "Never published, no reason, or a malformed code (Vietnamese `detail`)"}},
+)
+async def withdraw_procedure(request: Request, code: _CODE, body: ProcedureWithdrawalIn,
+                             principal: Annotated[Principal, _OFFICERS]) -> Response:
+    await _scoped(request, principal, code)
+    procedure = await _stub(request).WithdrawProcedure(
+        pb.WithdrawProcedureRequest(code=code, reason=body.reason, replaced_by_code=body.replaced_by_code,
+                                    actor=_actor(principal)), timeout=DEADLINE_SECONDS)
+    log.info("procedure_withdrawn", procedure_code=procedure.code, actor=principal.subject)
+    return _json(_detail(procedure, datetime.now(VIETNAM).date()))
+
+
+@router.post(
+    "/procedures/imports",
+    response_model=ImportOut,
+    summary="Operators: import procedures in bulk (JSON or CSV)",
+    description=(
+        "New procedures and new versions of existing ones, as drafts, or published at once with `publish`. Every "
+        "row is checked first: with any error nothing is written and the answer is 422 with every error "
+        "(line, field, reason). `dry_run` checks only and gives the counts the import would have. The request is "
+        "limited by `MOTCUA_HTTP_MAX_BODY_BYTES` (1 MiB by default; 413 beyond), the document to 4,000,000 bytes; "
+        "a whole province's catalogue goes through `python -m motcua_catalogue import`. The same document imported "
+        "twice changes nothing the second time (`unchanged`)."
+    ),
+    responses={401: {"description": "No token"}, 403: {"description": "Not an operator"},
+               413: {"description": "The request or the document is too large"},
+               422: {"description": "Errors in the document (`errors`: line, field, reason, procedure_code)"}},
+)
+async def import_procedures(request: Request, body: ImportIn,
+                            principal: Annotated[Principal, Depends(require_roles("operator"))]) -> Response:
+    content = body.content.encode("utf-8")
+    if len(content) > MAX_IMPORT_BYTES:  # one gRPC message (4 MiB) carries it
+        return problem(413, code="IMPORT_TOO_LARGE", detail=f"the document has {len(content)} bytes, at most "
+                       f"{MAX_IMPORT_BYTES}", detail_vi="Tệp nhập danh mục quá lớn; hãy chia nhỏ hoặc dùng lệnh nhập.")
+    reply = await _stub(request).ImportProcedures(
+        pb.ImportProceduresRequest(
+            format=pb.IMPORT_FORMAT_JSON if body.format == "json" else pb.IMPORT_FORMAT_CSV,
+            content=content, dry_run=body.dry_run, publish=body.publish, actor=_actor(principal)),
+        timeout=IMPORT_DEADLINE_SECONDS,
+    )
+    if reply.errors:
+        errors = [{"line": e.line, "field": e.field, "reason": e.reason, "procedure_code": e.procedure_code}
+                  for e in reply.errors]
+        return problem(422, code="IMPORT_INVALID", detail=f"{len(errors)} error(s) in the document; nothing was written",
+                       detail_vi=f"Tệp có {len(errors)} lỗi; chưa thủ tục nào được ghi. Sửa các dòng được nêu rồi nhập lại.",
+                       extra={"errors": errors})
+    log.info("procedures_imported", created=reply.created, updated=reply.updated, published=reply.published,
+             dry_run=body.dry_run, actor=principal.subject)
+    return _json({"created": reply.created, "updated": reply.updated, "unchanged": reply.unchanged,
+                  "published": reply.published, "dry_run": body.dry_run})
