@@ -5,6 +5,8 @@ deadline, translate the answer. Search rules (diacritics, synonyms, typos, the 2
 character limit, control characters) belong to the catalogue service; its errors come
 back as problem+json with the Vietnamese text (see `problems`). Responses are
 serialised straight to JSON bytes: the response models below document them in OpenAPI.
+Officers publish and withdraw procedures, operators import them (the routes at the end);
+the gateway checks the token and the officer's agency, the catalogue the change itself.
 """
 
 from __future__ import annotations
