@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 import uuid
 from datetime import date
 
@@ -61,6 +62,19 @@ def test_submit_follow_print_and_accept(client: httpx.Client) -> None:
     assert accepted.json()["status"] == 2 and accepted.json()["due_label"].startswith(("Sáng ngày", "Chiều ngày"))
     after = client.get(f"/api/v1/dossiers/{code}").json()
     assert [h["status"] for h in after["history"]] == [1, 2] and after["due_at"]
+
+    # The receipt went out (ZNS to the applicant's phone, the first of the default chain) and the provider's
+    # delivery receipt came back: provider fake -> gateway callback route -> notification service.
+    deadline, routes = time.monotonic() + 30, []
+    while time.monotonic() < deadline:
+        listed = client.get("/api/v1/notifications", params={"dossier_code": code}, headers=officer(client))
+        assert listed.status_code == 200, listed.text
+        received = [n for n in listed.json()["items"] if n["template_code"] == "dossier_received"]
+        routes = [(d["route"], d["status"]) for n in received for d in n["deliveries"]]
+        if ("zns", "delivered") in routes:
+            break
+        time.sleep(0.2)
+    assert ("zns", "delivered") in routes, routes
 
 
 def test_birth_registration_at_the_counter_starts_a_journey(client: httpx.Client) -> None:
