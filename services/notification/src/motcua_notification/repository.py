@@ -507,16 +507,48 @@ async def find_for_receipt(conn: Conn, *, provider: str, provider_message_id: st
     )
 
 
-async def mark_delivered(conn: Conn, *, delivery_id: uuid.UUID, provider_message_id: str, at: datetime) -> bool:
-    status = await conn.execute(
+async def mark_delivered_many(conn: Conn, receipts: Sequence[tuple[str, str, str, datetime]]) -> list[asyncpg.Record]:
+    """Apply "delivered" receipts (provider, provider message id, tracking id, time) in one statement.
+
+    One row per receipt that matched a delivery, `i` = its 1-based position in `receipts`: the delivery
+    (as `find_for_receipt` finds it), whether this call moved it to `delivered` (`moved`: at most one receipt
+    per delivery), and the notification's fields for the event. The deliveries are locked in id order, so
+    concurrent batches cannot deadlock on each other; notifications advance to `delivered` as
+    `set_notification_status` advances them.
+    """
+    return await conn.fetch(
         """
-        UPDATE deliveries SET status = 'delivered', delivered_at = $3, sending_since = NULL, updated_at = clock_timestamp(),
-               provider_message_id = coalesce(provider_message_id, nullif($2, ''))
-        WHERE id = $1 AND status IN ('sending', 'sent', 'technical-failure', 'temporary-failure')
+        WITH r AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                WITH ORDINALITY AS r(provider, pmid, tracking, at, i)
+        ), found AS (
+            SELECT r.i, r.pmid, r.at, d.id, d.notification_id, d.channel, d.provider, d.provider_message_id
+            FROM r CROSS JOIN LATERAL (
+                SELECT id, notification_id, channel, provider, provider_message_id FROM deliveries
+                WHERE (nullif(r.pmid, '') IS NOT NULL AND provider = r.provider AND provider_message_id = r.pmid)
+                   OR (nullif(r.tracking, '') IS NOT NULL AND tracking_id = r.tracking)
+                ORDER BY (provider_message_id = r.pmid) DESC LIMIT 1) d
+        ), first AS (
+            SELECT DISTINCT ON (id) id, i, pmid, at FROM found ORDER BY id, i
+        ), locked AS (
+            SELECT d.id FROM deliveries d WHERE d.id IN (SELECT id FROM first) ORDER BY d.id FOR UPDATE
+        ), moved AS (
+            UPDATE deliveries d SET status = 'delivered', delivered_at = f.at, sending_since = NULL,
+                   updated_at = clock_timestamp(), provider_message_id = coalesce(d.provider_message_id, nullif(f.pmid, ''))
+            FROM first f JOIN locked l ON l.id = f.id
+            WHERE d.id = f.id AND d.status IN ('sending', 'sent', 'technical-failure', 'temporary-failure')
+            RETURNING f.i, d.notification_id
+        ), noted AS (
+            UPDATE notifications n SET status = 'delivered', updated_at = clock_timestamp()
+            WHERE n.id IN (SELECT notification_id FROM moved) AND n.status IN ('queued', 'sent', 'failed')
+        )
+        SELECT f.i, f.id, f.notification_id, f.channel, f.provider, f.provider_message_id, (m.i IS NOT NULL) AS moved,
+               n.template_code, n.dossier_code, n.booking_id, n.source_event_id
+        FROM found f LEFT JOIN moved m ON m.i = f.i LEFT JOIN notifications n ON n.id = f.notification_id
+        ORDER BY f.i
         """,
-        delivery_id, provider_message_id, at,
+        [r[0] for r in receipts], [r[1] for r in receipts], [r[2] for r in receipts], [r[3] for r in receipts],
     )
-    return status.endswith(" 1")
 
 
 async def notifications_by(conn: Conn, *, phone: str = "", dossier_code: str = "", notification_id: uuid.UUID | None = None,

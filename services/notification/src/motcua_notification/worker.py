@@ -57,6 +57,7 @@ from motcua_notification.domain.retry import CircuitBreaker, backoff, next_retry
 from motcua_notification.domain.templates import Template, render
 from motcua_notification.providers.base import Accepted, OutboundMessage, Provider, ProviderError
 from motcua_notification.settings import Settings
+from motcua_platform.batching import NaturalBatcher
 from motcua_platform.logging import get_logger
 from motcua_platform.outbox import enqueue
 
@@ -71,6 +72,8 @@ COST = Counter("motcua_notification_cost_vnd", "Cost of accepted messages, VND",
 RECONCILED = Counter("motcua_notification_reconciled", "Deliveries found stuck in sending after a crash", ["outcome"])
 SUPPRESSED = Counter("motcua_notification_suppressed", "Notifications not sent", ["reason"])
 PLAN_FALLBACKS = Counter("motcua_notification_plan_batch_fallbacks", "Planning batches that failed and were planned row by row")
+RECEIPT_FALLBACKS = Counter("motcua_notification_receipt_batch_fallbacks",
+                            "Receipt batches that failed and were applied one receipt at a time")
 RECORD_FALLBACKS = Counter("motcua_notification_record_batch_fallbacks",
                            "Batches of provider outcomes that failed to commit and were recorded one by one")
 BATCH_SIZE = Histogram("motcua_notification_batch_size", "Rows per worker transaction", ["step"],
@@ -87,6 +90,16 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.TooManyConnectionsError,
 )
+
+
+@dataclass(frozen=True)
+class _Receipt:
+    provider: str
+    provider_message_id: str
+    tracking_id: str
+    status: str
+    error_code: str
+    occurred_at: datetime
 
 
 @dataclass
@@ -176,6 +189,9 @@ class DeliveryWorker:
         self._flush_task: asyncio.Task[None] | None = None
         self._closing = False
         self._done = asyncio.Event()
+        #: Provider receipts arriving together are applied in one transaction (see `apply_receipt`).
+        self._receipts: NaturalBatcher[_Receipt, tuple[bool, str]] = NaturalBatcher(
+            self._apply_receipts, in_flight=2, max_batch=128, name="notification-receipts")
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -198,6 +214,7 @@ class DeliveryWorker:
             if self._inflight:
                 # Let provider calls in flight finish (bounded by the provider timeout) and their outcomes be recorded.
                 await asyncio.wait(self._inflight, timeout=self._s.provider_timeout_seconds + 2)
+            await self._receipts.drain()  # receipts being applied are answered before the pool closes
             self._closing = True
             self._outcomes_ready.set()
             try:
@@ -902,30 +919,74 @@ class DeliveryWorker:
 
     async def apply_receipt(self, *, provider: str, provider_message_id: str, tracking_id: str, status: str,
                             error_code: str, occurred_at: datetime) -> tuple[bool, str]:
-        """Apply a provider's delivery receipt; return (matched, notification id). Idempotent."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            row = await repository.find_for_receipt(conn, provider=provider, provider_message_id=provider_message_id,
-                                                    tracking_id=tracking_id)
-            if row is None:
-                return False, ""
-            nid = row["notification_id"]
-            if status == "delivered":
-                if await repository.mark_delivered(conn, delivery_id=row["id"], provider_message_id=provider_message_id,
-                                                   at=occurred_at):
-                    note = await repository.set_notification_status(conn, notification_id=nid, status="delivered")
-                    await enqueue(conn, outbound_events.delivered(
-                        notification_id=str(nid), template_code=note["template_code"], route=row["channel"],
-                        provider=row["provider"], provider_message_id=provider_message_id or row["provider_message_id"] or "",
-                        dossier_code=note["dossier_code"], booking_id=note["booking_id"],
-                        source_event_id=note["source_event_id"], at=occurred_at))
+        """Apply a provider's delivery receipt; return (matched, notification id). Idempotent.
+
+        Receipts that arrive together (a provider answers a burst of messages with a burst of receipts) are
+        applied together: the "delivered" ones by one statement, in one transaction with the others. If that
+        transaction fails, each receipt of it is applied again on its own, so one bad receipt fails alone.
+        """
+        return await self._receipts.run(_Receipt(provider, provider_message_id, tracking_id, status, error_code,
+                                                 occurred_at))
+
+    async def _apply_receipts(self, receipts: list[_Receipt]) -> list[tuple[bool, str] | BaseException]:
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                return await self._apply_receipt_batch(conn, receipts)
+        except Exception as exc:
+            if len(receipts) == 1:
+                raise
+            RECEIPT_FALLBACKS.inc()
+            log.warning("notification_receipt_batch_failed", receipts=len(receipts), error=f"{type(exc).__name__}: {exc}")
+        outcomes: list[tuple[bool, str] | BaseException] = []
+        for receipt in receipts:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    outcomes.extend(await self._apply_receipt_batch(conn, [receipt]))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    async def _apply_receipt_batch(self, conn: asyncpg.Connection, receipts: list[_Receipt]) -> list[tuple[bool, str]]:
+        outcomes: list[tuple[bool, str]] = [(False, "")] * len(receipts)
+        delivered = [i for i, r in enumerate(receipts) if r.status == "delivered"]
+        if delivered:
+            rows = await repository.mark_delivered_many(conn, [
+                (receipts[i].provider, receipts[i].provider_message_id, receipts[i].tracking_id, receipts[i].occurred_at)
+                for i in delivered])
+            events = []
+            for row in rows:
+                index = delivered[row["i"] - 1]
+                receipt = receipts[index]
+                outcomes[index] = (True, str(row["notification_id"]))
+                if row["moved"]:
+                    events.append(outbound_events.delivered(
+                        notification_id=str(row["notification_id"]), template_code=row["template_code"],
+                        route=row["channel"], provider=row["provider"],
+                        provider_message_id=receipt.provider_message_id or row["provider_message_id"] or "",
+                        dossier_code=row["dossier_code"], booking_id=row["booking_id"],
+                        source_event_id=row["source_event_id"], at=receipt.occurred_at))
                     DELIVERIES.labels(row["channel"], row["provider"], "delivered").inc()
-            elif status == "failed":
-                final = "permanent-failure" if error_code in PERMANENT_RECEIPT_CODES else "temporary-failure"
-                failed = await repository.mark_failed(conn, delivery_id=row["id"], status=final, error_code=error_code,
-                                                      error="reported by the provider's delivery receipt", attempt=None,
-                                                      from_statuses=("sending", "sent", "technical-failure"))
-                if failed is not None:
-                    await self._after_failure(conn, failed, final, error_code or "receipt_failed",
-                                              "the provider reported the message undelivered", fallback=True)
-                    DELIVERIES.labels(row["channel"], row["provider"], final).inc()
-            return True, str(nid)
+            await enqueue(conn, *events)
+        for index, receipt in enumerate(receipts):
+            if receipt.status != "delivered":
+                outcomes[index] = await self._apply_other_receipt(conn, receipt)
+        return outcomes
+
+    async def _apply_other_receipt(self, conn: asyncpg.Connection, receipt: _Receipt) -> tuple[bool, str]:
+        """A receipt other than "delivered" (failed, or sent: only matched), within the batch's transaction."""
+        row = await repository.find_for_receipt(conn, provider=receipt.provider,
+                                                provider_message_id=receipt.provider_message_id,
+                                                tracking_id=receipt.tracking_id)
+        if row is None:
+            return False, ""
+        if receipt.status == "failed":
+            error_code = receipt.error_code
+            final = "permanent-failure" if error_code in PERMANENT_RECEIPT_CODES else "temporary-failure"
+            failed = await repository.mark_failed(conn, delivery_id=row["id"], status=final, error_code=error_code,
+                                                  error="reported by the provider's delivery receipt", attempt=None,
+                                                  from_statuses=("sending", "sent", "technical-failure"))
+            if failed is not None:
+                await self._after_failure(conn, failed, final, error_code or "receipt_failed",
+                                          "the provider reported the message undelivered", fallback=True)
+                DELIVERIES.labels(row["channel"], row["provider"], final).inc()
+        return True, str(row["notification_id"])
