@@ -396,6 +396,41 @@ class RecordProviderReceiptResponse(_message.Message):
     notification_id: str
     def __init__(self, matched: _Optional[bool] = ..., notification_id: _Optional[str] = ...) -> None: ...
 
+class RecordProviderReceiptsItem(_message.Message):
+    __slots__ = ("request", "context")
+    class ContextEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    request: RecordProviderReceiptRequest
+    context: _containers.ScalarMap[str, str]
+    def __init__(self, request: _Optional[_Union[RecordProviderReceiptRequest, _Mapping]] = ..., context: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class RecordProviderReceiptsRequest(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[RecordProviderReceiptsItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[RecordProviderReceiptsItem, _Mapping]]] = ...) -> None: ...
+
+class RecordProviderReceiptOutcome(_message.Message):
+    __slots__ = ("response", "error_status")
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_STATUS_FIELD_NUMBER: _ClassVar[int]
+    response: RecordProviderReceiptResponse
+    error_status: bytes
+    def __init__(self, response: _Optional[_Union[RecordProviderReceiptResponse, _Mapping]] = ..., error_status: _Optional[bytes] = ...) -> None: ...
+
+class RecordProviderReceiptsResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedCompositeFieldContainer[RecordProviderReceiptOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[RecordProviderReceiptOutcome, _Mapping]]] = ...) -> None: ...
+
 class Template(_message.Message):
     __slots__ = ("code", "channel", "version", "subject", "body", "body_html", "zns_template_id", "zns_params", "parameters", "available_parameters", "created_at", "created_by")
     class ZnsParamsEntry(_message.Message):

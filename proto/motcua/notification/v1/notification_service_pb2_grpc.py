@@ -94,6 +94,11 @@ class NotificationServiceStub:
                 request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptRequest.SerializeToString,
                 response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptResponse.FromString,
                 _registered_method=True)
+        self.RecordProviderReceipts = channel.unary_unary(
+                '/motcua.notification.v1.NotificationService/RecordProviderReceipts',
+                request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptsRequest.SerializeToString,
+                response_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptsResponse.FromString,
+                _registered_method=True)
         self.SaveTemplate = channel.unary_unary(
                 '/motcua.notification.v1.NotificationService/SaveTemplate',
                 request_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.SaveTemplateRequest.SerializeToString,
@@ -225,6 +230,16 @@ class NotificationServiceServicer:
         """Records a delivery receipt reported by a provider (Zalo, SMS gateway,
         e-mail). Idempotent; unknown provider_message_id is acknowledged with
         matched = false.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordProviderReceipts(self, request, context):
+        """Records many delivery receipts in one call (the gateway sends the
+        provider callbacks that arrive together): each item as
+        RecordProviderReceipt, with its own outcome, in order. At most 128 items
+        (INVALID_ARGUMENT above).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -372,6 +387,11 @@ def add_NotificationServiceServicer_to_server(servicer, server):
                     servicer.RecordProviderReceipt,
                     request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptRequest.FromString,
                     response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptResponse.SerializeToString,
+            ),
+            'RecordProviderReceipts': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordProviderReceipts,
+                    request_deserializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptsRequest.FromString,
+                    response_serializer=motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptsResponse.SerializeToString,
             ),
             'SaveTemplate': grpc.unary_unary_rpc_method_handler(
                     servicer.SaveTemplate,
@@ -720,6 +740,33 @@ class NotificationService:
             '/motcua.notification.v1.NotificationService/RecordProviderReceipt',
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptRequest.SerializeToString,
             motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordProviderReceipts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.notification.v1.NotificationService/RecordProviderReceipts',
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptsRequest.SerializeToString,
+            motcua_dot_notification_dot_v1_dot_notification__service__pb2.RecordProviderReceiptsResponse.FromString,
             options,
             channel_credentials,
             insecure,

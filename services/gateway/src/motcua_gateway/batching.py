@@ -1,4 +1,5 @@
-"""Dossier calls gathered into batched gRPC calls: public look-ups (GetPublicStatuses), submissions (SubmitDossiers).
+"""Calls gathered into batched gRPC calls: public look-ups (GetPublicStatuses) and submissions (SubmitDossiers) to
+the dossier service, providers' delivery receipts (RecordProviderReceipts) to the notification service.
 
 Under load, most of a look-up's cost in the dossier service is the gRPC call itself, not the
 SQL. The gateway therefore sends look-ups that arrive together in one call: a look-up starts
@@ -23,6 +24,8 @@ import grpc
 
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1.dossier_service_pb2_grpc import DossierServiceStub
+from motcua.notification.v1 import notification_service_pb2 as npb
+from motcua.notification.v1.notification_service_pb2_grpc import NotificationServiceStub
 from motcua_platform.batching import NaturalBatcher
 from motcua_platform.grpc_client import context_metadata, rpc_error_from_status
 from motcua_platform.logging import get_logger
@@ -110,6 +113,57 @@ class SubmitBatcher:
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise
             log.warning("submit_dossiers_unimplemented", retry_in_s=BATCH_RETRY_SECONDS)
+            self._single_until = time.monotonic() + BATCH_RETRY_SECONDS
+            return [None] * len(items)  # each is sent alone by its caller
+        return list(reply.outcomes)
+
+
+class ReceiptBatcher:
+    """Providers' delivery receipts gathered into RecordProviderReceipts calls, each answered as its own call would be.
+
+    A provider answers a burst of messages with a burst of callbacks; one call per burst, instead of one per
+    receipt, and the notification service applies the receipts of a call in one transaction. Each receipt
+    travels with its callback's request id and trace context. A receipt the service refuses comes back as
+    that receipt's status and is raised here as the error a single call raises. A notification service that
+    does not know RecordProviderReceipts yet (rolling upgrade) gets one RecordProviderReceipt per receipt,
+    and the batch call is tried again a minute later.
+    """
+
+    def __init__(self, stub: Callable[[], NotificationServiceStub], *, timeout: float, in_flight: int = 2,
+                 max_batch: int = 128) -> None:
+        self._stub = stub
+        self._timeout = timeout
+        self._batcher: NaturalBatcher[npb.RecordProviderReceiptsItem, npb.RecordProviderReceiptOutcome | None] = \
+            NaturalBatcher(self._call, in_flight=in_flight, max_batch=max_batch, name="record-provider-receipts")
+        self._single_until = 0.0
+
+    @property
+    def calls(self) -> int:
+        """RecordProviderReceipts calls made."""
+        return self._batcher.batches
+
+    @property
+    def receipts(self) -> int:
+        """Receipts those calls carried."""
+        return self._batcher.items
+
+    async def record(self, ask: npb.RecordProviderReceiptRequest) -> npb.RecordProviderReceiptResponse:
+        if time.monotonic() >= self._single_until:
+            outcome = await self._batcher.run(npb.RecordProviderReceiptsItem(request=ask, context=dict(context_metadata())))
+            if outcome is not None:
+                if outcome.HasField("response"):
+                    return outcome.response
+                raise rpc_error_from_status(outcome.error_status)
+        return await self._stub().RecordProviderReceipt(ask, timeout=self._timeout)
+
+    async def _call(self, items: list[npb.RecordProviderReceiptsItem]) -> list[npb.RecordProviderReceiptOutcome | None]:
+        try:
+            reply = await self._stub().RecordProviderReceipts(npb.RecordProviderReceiptsRequest(items=items),
+                                                              timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            log.warning("record_provider_receipts_unimplemented", retry_in_s=BATCH_RETRY_SECONDS)
             self._single_until = time.monotonic() + BATCH_RETRY_SECONDS
             return [None] * len(items)  # each is sent alone by its caller
         return list(reply.outcomes)

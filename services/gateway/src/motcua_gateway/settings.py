@@ -89,6 +89,11 @@ class Settings(ServiceSettings):
         description="Dossier submissions are sent to the dossier service in batched calls (SubmitDossiers): a "
                     "submission starts a call while fewer than this many are under way, else it joins the next one "
                     "(batching.py); 0 sends one SubmitDossier call per submission")
+    receipt_call_batch_in_flight: int = Field(
+        default=2, ge=0, le=64,
+        description="Providers' delivery receipts (/api/v1/provider-callbacks) are sent to the notification service in "
+                    "batched calls (RecordProviderReceipts): a receipt starts a call while fewer than this many are under "
+                    "way, else it joins the next one (batching.py); 0 sends one RecordProviderReceipt call per receipt")
     readiness_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
     readiness_cache_seconds: float = Field(default=1.0, ge=0, le=30)
     public_base_url: str = Field(default="http://127.0.0.1:8080",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import grpc
+import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from motcua.common.v1 import common_pb2
@@ -16,8 +18,12 @@ from motcua_notification.outbound_events import CHANNEL
 from motcua_notification.service import NotificationService, Page, mask_email, mask_phone
 from motcua_notification.subject_data import SubjectDataRpcs
 from motcua_platform.errors import InvalidArgument
+from motcua_platform.grpc_server import failure_status
+from motcua_platform.tracing import extract_context, tracer
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
+#: Items of one RecordProviderReceipts call.
+MAX_RECEIPTS = 128
 
 _STATUS = {"queued": pb.DELIVERY_STATUS_QUEUED, "sent": pb.DELIVERY_STATUS_SENT, "delivered": pb.DELIVERY_STATUS_DELIVERED,
            "failed": pb.DELIVERY_STATUS_FAILED, "suppressed": pb.DELIVERY_STATUS_SUPPRESSED}
@@ -227,6 +233,26 @@ class NotificationServicer(SubjectDataRpcs, pb_grpc.NotificationServiceServicer)
             status=status, error_code=request.error_code,
             occurred_at=request.occurred_at.ToDatetime(tzinfo=UTC) if request.HasField("occurred_at") else None)
         return pb.RecordProviderReceiptResponse(matched=matched, notification_id=nid)
+
+    async def RecordProviderReceipts(self, request: pb.RecordProviderReceiptsRequest,
+                                     context: grpc.aio.ServicerContext) -> pb.RecordProviderReceiptsResponse:
+        """Each item as RecordProviderReceipt, side by side (so they share one transaction), in its own context."""
+        if len(request.items) > MAX_RECEIPTS:
+            raise InvalidArgument("RECEIPTS_TOO_MANY", f"at most {MAX_RECEIPTS} receipts per call",
+                                  f"Tối đa {MAX_RECEIPTS} biên nhận trong một lần gửi.")
+        outcomes = await asyncio.gather(*(self._receipt_item(item, context) for item in request.items))
+        return pb.RecordProviderReceiptsResponse(outcomes=outcomes)
+
+    async def _receipt_item(self, item: pb.RecordProviderReceiptsItem, context: grpc.aio.ServicerContext
+                            ) -> pb.RecordProviderReceiptOutcome:
+        carried = dict(item.context)
+        with structlog.contextvars.bound_contextvars(request_id=carried.get("x-request-id") or None), \
+                tracer().start_as_current_span("motcua.notification.v1.NotificationService/RecordProviderReceipts.item",
+                                               context=extract_context(carried)):
+            try:
+                return pb.RecordProviderReceiptOutcome(response=await self.RecordProviderReceipt(item.request, context))
+            except Exception as exc:  # the status this receipt's own RecordProviderReceipt call would have ended with
+                return pb.RecordProviderReceiptOutcome(error_status=failure_status(exc).SerializeToString())
 
     async def SaveTemplate(self, request: pb.SaveTemplateRequest, context: grpc.aio.ServicerContext) -> pb.Template:
         t = request.template

@@ -14,10 +14,15 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
 import pytest
 
+from motcua.notification.v1 import notification_service_pb2 as pb
+from motcua.notification.v1 import notification_service_pb2_grpc as pb_grpc
+from motcua_notification.grpc_api import MAX_RECEIPTS
 from motcua_notification.testing import DOSSIER_RECEIVED, ContactDirectory, RunningNotification, dossier_received
 from motcua_notification.worker import RECEIPT_FALLBACKS
+from motcua_platform.grpc_client import decode_rpc_error, open_channel, rpc_error_from_status
 
 pytestmark = pytest.mark.integration
 
@@ -119,3 +124,34 @@ async def test_a_receipt_that_fails_its_batch_fails_alone(
     statuses = await service.pool.fetch("SELECT status FROM deliveries WHERE id = ANY($1::uuid[])", [a["id"], b["id"]])
     assert [r["status"] for r in statuses] == ["delivered", "delivered"]
     assert sorted(await _delivered_events(service)) == sorted([str(a["notification_id"]), str(b["notification_id"])])
+
+
+async def test_record_provider_receipts_answers_each_item_as_its_own_call_would(
+    service: RunningNotification, contacts: ContactDirectory, publisher: Any, poll: Callable[..., Awaitable[Any]],
+) -> None:
+    (a,) = await _sent_zns(service, contacts, publisher, poll, 1)
+    channel = open_channel(service.address)
+    try:
+        stub = pb_grpc.NotificationServiceStub(channel)
+
+        def item(provider_message_id: str, request_id: str) -> pb.RecordProviderReceiptsItem:
+            return pb.RecordProviderReceiptsItem(
+                request=pb.RecordProviderReceiptRequest(provider="zalo_zns", provider_message_id=provider_message_id,
+                                                        status=pb.DELIVERY_STATUS_DELIVERED),
+                context={"x-request-id": request_id})
+
+        reply = await stub.RecordProviderReceipts(pb.RecordProviderReceiptsRequest(items=[
+            item(a["provider_message_id"], "r-1"), item("", "r-2"), item("zns-unknown", "r-3")]), timeout=10)
+        first, refused, unknown = reply.outcomes
+        assert (first.response.matched, first.response.notification_id) == (True, str(a["notification_id"]))
+        error = decode_rpc_error(rpc_error_from_status(refused.error_status))
+        assert error is not None and (error.code, error.message_vi) == ("RECEIPT_INVALID", "Biên nhận không hợp lệ.")
+        assert unknown.HasField("response") and not unknown.response.matched
+        assert await service.pool.fetchval("SELECT status FROM deliveries WHERE id = $1", a["id"]) == "delivered"
+
+        with pytest.raises(grpc.aio.AioRpcError) as too_many:
+            await stub.RecordProviderReceipts(pb.RecordProviderReceiptsRequest(
+                items=[item(f"m-{i}", f"r-{i}") for i in range(MAX_RECEIPTS + 1)]), timeout=10)
+        assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        await channel.close()

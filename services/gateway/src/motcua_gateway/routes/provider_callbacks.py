@@ -11,8 +11,9 @@
   `follow`, `unfollow` and `user_send_*` are recorded as interactions (they open the reply window for
   customer-service messages).
 
-Receipts are forwarded to NotificationService.RecordProviderReceipt (idempotent); an unknown message is
-acknowledged with `matched: false` so the provider stops retrying.
+Receipts are forwarded to NotificationService.RecordProviderReceipt (idempotent); those that arrive together
+go in one RecordProviderReceipts call (`MOTCUA_RECEIPT_CALL_BATCH_IN_FLIGHT`, batching.py). An unknown message
+is acknowledged with `matched: false` so the provider stops retrying.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel
 
 from motcua.notification.v1 import notification_service_pb2 as pb
+from motcua.notification.v1.notification_service_pb2_grpc import NotificationServiceStub
+from motcua_gateway.batching import ReceiptBatcher
 from motcua_gateway.routes.notifications import DEADLINE_SECONDS, stub
 from motcua_gateway.routes.webhooks_zalo import verified_zalo_event
 from motcua_gateway.settings import Settings
@@ -60,8 +63,28 @@ def _ts(millis: int | None = None) -> Timestamp:
     return stamp
 
 
+def _receipt_batcher(request: Request) -> ReceiptBatcher | None:
+    """The app's receipt batcher (None when MOTCUA_RECEIPT_CALL_BATCH_IN_FLIGHT is 0), made on first use."""
+    state = request.app.state
+    in_flight = state.settings.receipt_call_batch_in_flight
+    if not in_flight:
+        return None
+    channel = state.channels["notification"]
+    cached = getattr(state, "receipt_batcher", None)
+    if cached is None or cached[0] is not channel:
+        cached = (channel, ReceiptBatcher(lambda: NotificationServiceStub(state.channels["notification"]),
+                                          timeout=DEADLINE_SECONDS, in_flight=in_flight))
+        state.receipt_batcher = cached
+    return cached[1]
+
+
 async def _record(request: Request, **fields: Any) -> Ack:
-    reply = await stub(request).RecordProviderReceipt(pb.RecordProviderReceiptRequest(**fields), timeout=DEADLINE_SECONDS)
+    ask = pb.RecordProviderReceiptRequest(**fields)
+    batcher = _receipt_batcher(request)
+    if batcher is None:
+        reply = await stub(request).RecordProviderReceipt(ask, timeout=DEADLINE_SECONDS)
+    else:
+        reply = await batcher.record(ask)
     return Ack(matched=reply.matched, notification_id=reply.notification_id)
 
 
