@@ -45,3 +45,14 @@ def test_kafka_style_headers_round_trip_the_trace() -> None:
     assert any(k == "traceparent" for k, _ in headers)
     with tracer().start_as_current_span("consumer", context=extract_context(headers)):
         assert current_trace_id() == expected
+
+
+def test_without_an_exporter_spans_are_not_recorded_but_their_ids_travel() -> None:
+    configure_tracing(service="unit", otlp_endpoint=None)
+    with tracer().start_as_current_span("request") as span:
+        assert not span.is_recording()  # nothing would read it
+        trace_id = current_trace_id()
+        headers = inject_headers()
+    assert trace_id is not None and headers["traceparent"].split("-")[1] == trace_id
+    with tracer().start_as_current_span("downstream", context=extract_context(headers)) as child:
+        assert current_trace_id() == trace_id and child.get_span_context().span_id != span.get_span_context().span_id
