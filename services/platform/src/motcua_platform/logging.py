@@ -9,9 +9,12 @@ Masking works on two levels so that nobody has to remember it:
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import re
 import sys
+import threading
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -142,7 +145,7 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
     # pass: a third of the cost of the per-request line); foreign stdlib lines get the same processors below.
     structlog.configure(
         processors=[*shared, renderer],
-        logger_factory=structlog.WriteLoggerFactory(file=_CurrentStdout()),  # type: ignore[arg-type]
+        logger_factory=structlog.WriteLoggerFactory(file=_STDOUT),  # type: ignore[arg-type]
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,
     )
@@ -153,7 +156,7 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_STDOUT)  # type: ignore[arg-type]  # same stream: lines stay in order
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -165,13 +168,57 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
 
 
 class _CurrentStdout:
-    """Whatever `sys.stdout` is at the time of writing (tests and tools swap it; loggers are cached)."""
+    """Whatever `sys.stdout` is at the time of writing (tests and tools swap it; loggers are cached).
+
+    Lines logged during one turn of a running event loop are written together, by one `write`, at the
+    start of its next turn, instead of one `write` system call per line (under load a service logs
+    several lines per turn; the calls were 3-5 % of a process's CPU). Outside a running loop each line is
+    written at once. Pending lines are written at exit too; only a process killed outright can lose the
+    lines of its last turn (milliseconds).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop that will write `_pending`
 
     def write(self, text: str) -> int:
-        return sys.stdout.write(text)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        with self._lock:
+            if loop is not None and self._loop in (None, loop):
+                self._pending.append(text)
+                if self._loop is None:
+                    self._loop = loop
+                    loop.call_soon(self.write_pending)
+                return len(text)
+            earlier, self._pending, self._loop = self._pending, [], None  # another loop's lines come first
+        self._out("".join(earlier) + text)
+        return len(text)
 
     def flush(self) -> None:
-        sys.stdout.flush()
+        if self._loop is None:
+            sys.stdout.flush()
+
+    def write_pending(self) -> None:
+        with self._lock:
+            lines, self._pending, self._loop = self._pending, [], None
+        if lines:
+            self._out("".join(lines))
+
+    @staticmethod
+    def _out(text: str) -> None:
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except (OSError, ValueError):  # stdout closed (shutdown, a reader gone): nowhere to log to
+            pass
+
+
+_STDOUT = _CurrentStdout()
+atexit.register(_STDOUT.write_pending)
 
 
 def get_logger(name: str | None = None) -> structlog.typing.FilteringBoundLogger:

@@ -79,3 +79,42 @@ def test_hex_request_and_trace_ids_are_left_alone_but_ids_in_text_are_not() -> N
     assert mask_text(f"request {request_id} trace {trace_id}") == f"request {request_id} trace {trace_id}"
     masked = mask_text("CCCD: 079190001234, CMND 023456789")
     assert "079190001234" not in masked and "023456789" not in masked
+
+
+class _CountingStdout(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_lines_of_one_loop_turn_are_written_together_in_order_and_none_is_left_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    out = _CountingStdout()
+    monkeypatch.setattr("sys.stdout", out)
+    configure_logging(service="unit", level="INFO", fmt="json")
+    log = get_logger("t")
+
+    async def turn() -> tuple[str, int]:
+        log.info("first", phone="0912345678")
+        logging.getLogger("foreign").warning("second")
+        log.info("third")
+        seen = (out.getvalue(), out.writes)
+        await asyncio.sleep(0)  # the next turn writes them
+        assert out.writes == 1
+        log.info("last line of the loop")  # written as the loop shuts down
+        return seen
+
+    seen = asyncio.run(turn())
+    assert seen == ("", 0), "nothing written during the turn"
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["first", "second", "third", "last line of the loop"]
+    assert lines[0]["phone"] == "091*****78"
+    log.info("outside a loop")  # written at once
+    assert json.loads(out.getvalue().splitlines()[-1])["event"] == "outside a loop"
