@@ -8,7 +8,6 @@ import re
 from datetime import UTC, date, datetime
 
 import grpc
-import structlog
 from google.protobuf import timestamp_pb2
 
 from motcua.common.v1 import common_pb2
@@ -33,8 +32,7 @@ from motcua_dossier.events import ROLE_TO_PB, ts
 from motcua_dossier.service import DossierService
 from motcua_dossier.subject_data import SubjectDataRpcs
 from motcua_platform.errors import MotcuaError
-from motcua_platform.grpc_server import failure_status
-from motcua_platform.tracing import extract_context, tracer
+from motcua_platform.grpc_server import item_outcome
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DossierService"].full_name
 ROLE_NAMES = {v: k for k, v in ROLE_TO_PB.items()}
@@ -274,14 +272,10 @@ class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
 
     async def _submit_item(self, item: pb.SubmitDossiersItem, context: grpc.aio.ServicerContext
                            ) -> pb.SubmitDossierOutcome:
-        carried = dict(item.context)
-        with structlog.contextvars.bound_contextvars(request_id=carried.get("x-request-id") or None), \
-                tracer().start_as_current_span("motcua.dossier.v1.DossierService/SubmitDossiers.item",
-                                               context=extract_context(carried)):
-            try:
-                return pb.SubmitDossierOutcome(response=await self.SubmitDossier(item.request, context))
-            except Exception as exc:  # the status this item's own SubmitDossier call would have ended with
-                return pb.SubmitDossierOutcome(error_status=failure_status(exc).SerializeToString())
+        response, error = await item_outcome(item.context, "motcua.dossier.v1.DossierService/SubmitDossiers.item",
+                                             lambda: self.SubmitDossier(item.request, context))
+        return pb.SubmitDossierOutcome(response=response) if response is not None \
+            else pb.SubmitDossierOutcome(error_status=error)
 
     async def GetDossier(self, request: pb.GetDossierRequest, context: grpc.aio.ServicerContext) -> pb.Dossier:
         return dossier_to_pb(await self.service.get(code=_code(request.code)))

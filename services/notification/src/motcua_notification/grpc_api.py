@@ -7,7 +7,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import grpc
-import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from motcua.common.v1 import common_pb2
@@ -18,8 +17,7 @@ from motcua_notification.outbound_events import CHANNEL
 from motcua_notification.service import NotificationService, Page, mask_email, mask_phone
 from motcua_notification.subject_data import SubjectDataRpcs
 from motcua_platform.errors import InvalidArgument
-from motcua_platform.grpc_server import failure_status
-from motcua_platform.tracing import extract_context, tracer
+from motcua_platform.grpc_server import item_outcome
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["NotificationService"].full_name
 #: Items of one RecordProviderReceipts call.
@@ -245,14 +243,11 @@ class NotificationServicer(SubjectDataRpcs, pb_grpc.NotificationServiceServicer)
 
     async def _receipt_item(self, item: pb.RecordProviderReceiptsItem, context: grpc.aio.ServicerContext
                             ) -> pb.RecordProviderReceiptOutcome:
-        carried = dict(item.context)
-        with structlog.contextvars.bound_contextvars(request_id=carried.get("x-request-id") or None), \
-                tracer().start_as_current_span("motcua.notification.v1.NotificationService/RecordProviderReceipts.item",
-                                               context=extract_context(carried)):
-            try:
-                return pb.RecordProviderReceiptOutcome(response=await self.RecordProviderReceipt(item.request, context))
-            except Exception as exc:  # the status this receipt's own RecordProviderReceipt call would have ended with
-                return pb.RecordProviderReceiptOutcome(error_status=failure_status(exc).SerializeToString())
+        response, error = await item_outcome(
+            item.context, "motcua.notification.v1.NotificationService/RecordProviderReceipts.item",
+            lambda: self.RecordProviderReceipt(item.request, context))
+        return pb.RecordProviderReceiptOutcome(response=response) if response is not None \
+            else pb.RecordProviderReceiptOutcome(error_status=error)
 
     async def SaveTemplate(self, request: pb.SaveTemplateRequest, context: grpc.aio.ServicerContext) -> pb.Template:
         t = request.template

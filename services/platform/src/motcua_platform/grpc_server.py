@@ -10,8 +10,8 @@ Any other exception becomes INTERNAL with a fixed message; its traceback goes to
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import grpc
 import structlog
@@ -83,6 +83,24 @@ def failure_status(exc: Exception) -> status_pb2.Status:
         return status_proto(unavailable)
     log.exception("rpc_failed")
     return internal_status_proto()
+
+
+R = TypeVar("R")
+
+
+async def item_outcome(carried: Mapping[str, str], span: str, call: Callable[[], Awaitable[R]]) -> tuple[R | None, bytes]:
+    """One item of an RPC that answers many items in one call, run as its own call would be.
+
+    Under the request id and trace context the item travelled with (`carried`: x-request-id, traceparent,
+    tracestate), in a span named `span`. Returns (its response, b"") or (None, the serialized status its
+    own call would have ended with, logged as such).
+    """
+    with structlog.contextvars.bound_contextvars(request_id=carried.get("x-request-id") or None), \
+            tracer().start_as_current_span(span, context=extract_context(carried)):
+        try:
+            return await call(), b""
+        except Exception as exc:
+            return None, failure_status(exc).SerializeToString()
 
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]

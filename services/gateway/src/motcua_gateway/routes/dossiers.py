@@ -23,7 +23,7 @@ from motcua.common.v1 import common_pb2
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1.dossier_service_pb2_grpc import DossierServiceStub
 from motcua_gateway.auth import Principal, optional_principal, require_roles
-from motcua_gateway.batching import PublicStatusBatcher, SubmitBatcher
+from motcua_gateway.batching import PublicStatusBatcher, SubmitBatcher, per_channel
 from motcua_gateway.problems import problem
 from motcua_gateway.ratelimit import TokenBucketLimiter, client_ip
 from motcua_platform.errors import InvalidArgument, PermissionDenied
@@ -242,12 +242,7 @@ def _stub(request: Request) -> DossierServiceStub:
 
 
 def _stub_of(state: Any) -> DossierServiceStub:
-    channel = state.channels["dossier"]
-    cached = getattr(state, "dossier_stub", None)
-    if cached is None or cached[0] is not channel:
-        cached = (channel, DossierServiceStub(channel))
-        state.dossier_stub = cached
-    return cached[1]
+    return per_channel(state, "dossier_stub", "dossier", lambda: DossierServiceStub(state.channels["dossier"]))
 
 
 def _public_status_batcher(request: Request) -> PublicStatusBatcher | None:
@@ -256,12 +251,8 @@ def _public_status_batcher(request: Request) -> PublicStatusBatcher | None:
     in_flight = state.settings.lookup_batch_in_flight
     if not in_flight:
         return None
-    channel = state.channels["dossier"]
-    cached = getattr(state, "public_status_batcher", None)
-    if cached is None or cached[0] is not channel:
-        cached = (channel, PublicStatusBatcher(lambda: _stub_of(state), timeout=DEADLINE_SECONDS, in_flight=in_flight))
-        state.public_status_batcher = cached
-    return cached[1]
+    return per_channel(state, "public_status_batcher", "dossier",
+                       lambda: PublicStatusBatcher(lambda: _stub_of(state), timeout=DEADLINE_SECONDS, in_flight=in_flight))
 
 
 async def _submit(request: Request, ask: pb.SubmitDossierRequest) -> pb.SubmitDossierResponse:
@@ -270,12 +261,9 @@ async def _submit(request: Request, ask: pb.SubmitDossierRequest) -> pb.SubmitDo
     in_flight = state.settings.submit_call_batch_in_flight
     if not in_flight:
         return await _stub(request).SubmitDossier(ask, timeout=DEADLINE_SECONDS)
-    channel = state.channels["dossier"]
-    cached = getattr(state, "submit_batcher", None)
-    if cached is None or cached[0] is not channel:
-        cached = (channel, SubmitBatcher(lambda: _stub_of(state), timeout=DEADLINE_SECONDS, in_flight=in_flight))
-        state.submit_batcher = cached
-    return await cached[1].submit(ask)
+    batcher = per_channel(state, "submit_batcher", "dossier",
+                          lambda: SubmitBatcher(lambda: _stub_of(state), timeout=DEADLINE_SECONDS, in_flight=in_flight))
+    return await batcher.submit(ask)
 
 
 def _limiter(request: Request, kind: str) -> TokenBucketLimiter:

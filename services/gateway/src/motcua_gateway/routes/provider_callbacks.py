@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from motcua.notification.v1 import notification_service_pb2 as pb
 from motcua.notification.v1.notification_service_pb2_grpc import NotificationServiceStub
-from motcua_gateway.batching import ReceiptBatcher
+from motcua_gateway.batching import ReceiptBatcher, per_channel
 from motcua_gateway.routes.notifications import DEADLINE_SECONDS, stub
 from motcua_gateway.routes.webhooks_zalo import verified_zalo_event
 from motcua_gateway.settings import Settings
@@ -69,13 +69,8 @@ def _receipt_batcher(request: Request) -> ReceiptBatcher | None:
     in_flight = state.settings.receipt_call_batch_in_flight
     if not in_flight:
         return None
-    channel = state.channels["notification"]
-    cached = getattr(state, "receipt_batcher", None)
-    if cached is None or cached[0] is not channel:
-        cached = (channel, ReceiptBatcher(lambda: NotificationServiceStub(state.channels["notification"]),
-                                          timeout=DEADLINE_SECONDS, in_flight=in_flight))
-        state.receipt_batcher = cached
-    return cached[1]
+    return per_channel(state, "receipt_batcher", "notification", lambda: ReceiptBatcher(
+        lambda: NotificationServiceStub(state.channels["notification"]), timeout=DEADLINE_SECONDS, in_flight=in_flight))
 
 
 async def _record(request: Request, **fields: Any) -> Ack:

@@ -23,6 +23,7 @@ from motcua.common.v1 import common_pb2
 from motcua.scheduler.v1 import scheduler_service_pb2 as pb
 from motcua.scheduler.v1.scheduler_service_pb2_grpc import SchedulerServiceStub
 from motcua_gateway.auth import Principal, optional_principal, require_roles
+from motcua_gateway.batching import per_channel
 from motcua_gateway.problems import problem
 from motcua_gateway.ratelimit import TokenBucketLimiter, client_ip
 from motcua_platform.errors import InvalidArgument
@@ -371,12 +372,7 @@ class RegisteredSlots(BaseModel):
 
 def _stub(request: Request) -> SchedulerServiceStub:
     state = request.app.state
-    channel = state.channels["scheduler"]
-    cached = getattr(state, "scheduler_stub", None)
-    if cached is None or cached[0] is not channel:
-        cached = (channel, SchedulerServiceStub(channel))
-        state.scheduler_stub = cached
-    return cached[1]
+    return per_channel(state, "scheduler_stub", "scheduler", lambda: SchedulerServiceStub(state.channels["scheduler"]))
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
