@@ -930,8 +930,7 @@ class DeliveryWorker:
 
     async def _apply_receipts(self, receipts: list[_Receipt]) -> list[tuple[bool, str] | BaseException]:
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                return await self._apply_receipt_batch(conn, receipts)
+            return list(await self._apply_receipts_in_one(receipts))
         except Exception as exc:
             if len(receipts) == 1:
                 raise
@@ -940,13 +939,22 @@ class DeliveryWorker:
         outcomes: list[tuple[bool, str] | BaseException] = []
         for receipt in receipts:
             try:
-                async with self._pool.acquire() as conn, conn.transaction():
-                    outcomes.extend(await self._apply_receipt_batch(conn, [receipt]))
+                outcomes.extend(await self._apply_receipts_in_one([receipt]))
             except Exception as exc:
                 outcomes.append(exc)
         return outcomes
 
-    async def _apply_receipt_batch(self, conn: asyncpg.Connection, receipts: list[_Receipt]) -> list[tuple[bool, str]]:
+    async def _apply_receipts_in_one(self, receipts: list[_Receipt]) -> list[tuple[bool, str]]:
+        """`receipts` in one transaction; the delivery metrics counted once it committed."""
+        counted: list[tuple[str, str, str]] = []
+        async with self._pool.acquire() as conn, conn.transaction():
+            outcomes = await self._apply_receipt_batch(conn, receipts, counted)
+        for route, provider, status in counted:
+            DELIVERIES.labels(route, provider, status).inc()
+        return outcomes
+
+    async def _apply_receipt_batch(self, conn: asyncpg.Connection, receipts: list[_Receipt],
+                                   counted: list[tuple[str, str, str]]) -> list[tuple[bool, str]]:
         outcomes: list[tuple[bool, str]] = [(False, "")] * len(receipts)
         delivered = [i for i, r in enumerate(receipts) if r.status == "delivered"]
         if delivered:
@@ -965,14 +973,15 @@ class DeliveryWorker:
                         provider_message_id=receipt.provider_message_id or row["provider_message_id"] or "",
                         dossier_code=row["dossier_code"], booking_id=row["booking_id"],
                         source_event_id=row["source_event_id"], at=receipt.occurred_at))
-                    DELIVERIES.labels(row["channel"], row["provider"], "delivered").inc()
+                    counted.append((row["channel"], row["provider"], "delivered"))
             await enqueue(conn, *events)
         for index, receipt in enumerate(receipts):
             if receipt.status != "delivered":
-                outcomes[index] = await self._apply_other_receipt(conn, receipt)
+                outcomes[index] = await self._apply_other_receipt(conn, receipt, counted)
         return outcomes
 
-    async def _apply_other_receipt(self, conn: asyncpg.Connection, receipt: _Receipt) -> tuple[bool, str]:
+    async def _apply_other_receipt(self, conn: asyncpg.Connection, receipt: _Receipt,
+                                   counted: list[tuple[str, str, str]]) -> tuple[bool, str]:
         """A receipt other than "delivered" (failed, or sent: only matched), within the batch's transaction."""
         row = await repository.find_for_receipt(conn, provider=receipt.provider,
                                                 provider_message_id=receipt.provider_message_id,
@@ -988,5 +997,5 @@ class DeliveryWorker:
             if failed is not None:
                 await self._after_failure(conn, failed, final, error_code or "receipt_failed",
                                           "the provider reported the message undelivered", fallback=True)
-                DELIVERIES.labels(row["channel"], row["provider"], final).inc()
+                counted.append((row["channel"], row["provider"], final))
         return True, str(row["notification_id"])

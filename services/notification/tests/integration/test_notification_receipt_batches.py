@@ -21,7 +21,7 @@ from motcua.notification.v1 import notification_service_pb2 as pb
 from motcua.notification.v1 import notification_service_pb2_grpc as pb_grpc
 from motcua_notification.grpc_api import MAX_RECEIPTS
 from motcua_notification.testing import DOSSIER_RECEIVED, ContactDirectory, RunningNotification, dossier_received
-from motcua_notification.worker import RECEIPT_FALLBACKS
+from motcua_notification.worker import DELIVERIES, RECEIPT_FALLBACKS
 from motcua_platform.grpc_client import decode_rpc_error, open_channel, rpc_error_from_status
 
 pytestmark = pytest.mark.integration
@@ -109,18 +109,24 @@ async def test_a_receipt_that_fails_its_batch_fails_alone(
     at = datetime.now(UTC)
     fallbacks = RECEIPT_FALLBACKS._value.get()
 
-    def receipt(provider_message_id: str) -> Awaitable[tuple[bool, str]]:
+    def receipt(provider_message_id: str, status: str = "delivered") -> Awaitable[tuple[bool, str]]:
         return worker.apply_receipt(provider="zalo_zns", provider_message_id=provider_message_id, tracking_id="",
-                                    status="delivered", error_code="", occurred_at=at)
+                                    status=status, error_code="", occurred_at=at)
 
-    # PostgreSQL text cannot hold NUL: the statement carrying it fails, and with it the batch's transaction.
-    answers = await asyncio.gather(receipt(a["provider_message_id"]), receipt(b["provider_message_id"]),
-                                   receipt("bad\x00id"), receipt(a["provider_message_id"]), return_exceptions=True)
+    delivered = DELIVERIES.labels("zns", "zalo_zns", "delivered")
+    counted = delivered._value.get()
+    # The first two receipts (unknown) start a call each; the next three wait and go together. PostgreSQL text
+    # cannot hold NUL: the failure receipt's statement fails after the delivered ones were applied, and the
+    # batch's transaction with it.
+    answers = await asyncio.gather(receipt("zns-unknown-1"), receipt("zns-unknown-2"), receipt(a["provider_message_id"]),
+                                   receipt("bad\x00id", "failed"), receipt(b["provider_message_id"]),
+                                   return_exceptions=True)
 
-    assert answers[0] == answers[3] == (True, str(a["notification_id"]))
-    assert answers[1] == (True, str(b["notification_id"]))
-    assert isinstance(answers[2], Exception)
+    assert answers[:2] == [(False, ""), (False, "")]
+    assert answers[2] == (True, str(a["notification_id"])) and answers[4] == (True, str(b["notification_id"]))
+    assert isinstance(answers[3], Exception)
     assert RECEIPT_FALLBACKS._value.get() > fallbacks, "the batch failed and was applied receipt by receipt"
+    assert delivered._value.get() - counted == 2, "the failed attempt counted nothing"
     statuses = await service.pool.fetch("SELECT status FROM deliveries WHERE id = ANY($1::uuid[])", [a["id"], b["id"]])
     assert [r["status"] for r in statuses] == ["delivered", "delivered"]
     assert sorted(await _delivered_events(service)) == sorted([str(a["notification_id"]), str(b["notification_id"])])
