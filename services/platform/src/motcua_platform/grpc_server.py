@@ -95,6 +95,7 @@ async def item_outcome(carried: Mapping[str, str], span: str, call: Callable[[],
     tracestate), in a span named `span`. Returns (its response, b"") or (None, the serialized status its
     own call would have ended with, logged as such).
     """
+    carried = dict(carried)  # a protobuf map field, typically
     with structlog.contextvars.bound_contextvars(request_id=carried.get("x-request-id") or None), \
             tracer().start_as_current_span(span, context=extract_context(carried)):
         try:
