@@ -156,7 +156,7 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
             renderer,
         ],
     )
-    handler = logging.StreamHandler(_STDOUT)  # type: ignore[arg-type]  # same stream: lines stay in order
+    handler = logging.StreamHandler(_ImmediateStdout())  # type: ignore[arg-type]  # after ours: lines stay in order
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -170,11 +170,13 @@ def configure_logging(*, service: str, level: str = "INFO", fmt: str = "json") -
 class _CurrentStdout:
     """Whatever `sys.stdout` is at the time of writing (tests and tools swap it; loggers are cached).
 
-    Lines logged during one turn of a running event loop are written together, by one `write`, at the
-    start of its next turn, instead of one `write` system call per line (under load a service logs
-    several lines per turn; the calls were 3-5 % of a process's CPU). Outside a running loop each line is
-    written at once. Pending lines are written at exit too; only a process killed outright can lose the
-    lines of its last turn (milliseconds).
+    Our own lines (structlog) logged during one turn of a running event loop are written together, by one
+    `write`, at the start of its next turn, instead of one `write` system call per line (under load a
+    service logs several lines per turn; the calls were 3-5 % of a process's CPU). Outside a running loop
+    each line is written at once. Lines of the standard library's loggers (uvicorn, aiokafka, asyncio:
+    rare, and some are a process's last words, as uvicorn's "Application shutdown complete." before it
+    re-raises SIGTERM) are written at once, after the pending ones (`immediate`). Pending lines are
+    written at exit too; only a process killed outright can lose the lines of its last turn (milliseconds).
     """
 
     def __init__(self) -> None:
@@ -202,6 +204,13 @@ class _CurrentStdout:
         if self._loop is None:
             sys.stdout.flush()
 
+    def write_now(self, text: str) -> int:
+        """Write `text` at once, after the lines still pending."""
+        with self._lock:
+            earlier, self._pending, self._loop = self._pending, [], None
+        self._out("".join(earlier) + text)
+        return len(text)
+
     def write_pending(self) -> None:
         with self._lock:
             lines, self._pending, self._loop = self._pending, [], None
@@ -215,6 +224,16 @@ class _CurrentStdout:
             sys.stdout.flush()
         except (OSError, ValueError):  # stdout closed (shutdown, a reader gone): nowhere to log to
             pass
+
+
+class _ImmediateStdout:
+    """The stream of the standard library's handler: every line at once, after our pending ones."""
+
+    def write(self, text: str) -> int:
+        return _STDOUT.write_now(text)
+
+    def flush(self) -> None:
+        pass  # write_now flushed
 
 
 _STDOUT = _CurrentStdout()
