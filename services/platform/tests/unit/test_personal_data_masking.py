@@ -7,8 +7,10 @@ import json
 import logging
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from motcua_platform.logging import configure_logging, get_logger, mask_personal_data, mask_text
+from motcua_platform.logging import _mask_text_scan, configure_logging, get_logger, mask_personal_data, mask_text
 
 
 @pytest.mark.parametrize(
@@ -26,6 +28,21 @@ def test_free_text_masks_phone_email_and_id_numbers(text: str, secret: str) -> N
     masked = mask_text(text)
     assert secret not in masked
     assert "*" in masked
+
+
+# Text made of what the patterns look at: digits, their separators, "+", "@", letters, dots, word characters.
+_PIECES = st.sampled_from(["0", "8", "4", "9", "1", "5", "84", "+84", " ", ".", "-", "@", "a", "vn", ".com", "_", "x", ":", "Đ"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_the_quick_check_never_skips_text_the_full_scan_would_mask(text: str) -> None:
+    assert mask_text(text) == _mask_text_scan(text)
+
+
+@pytest.mark.parametrize("text", ["0 9 1 2 3 4 5 6 7", "+84.9-1.2 3 4 5 6 7", "84912345678", "123456789", "a@b.vn"])
+def test_the_quick_check_lets_through_every_shape_of_number_and_address(text: str) -> None:
+    assert mask_text(text) != text
 
 
 def test_dossier_codes_and_procedure_codes_are_not_mistaken_for_personal_data() -> None:
