@@ -24,7 +24,7 @@ import httpx
 
 from motcua_platform.embedded.broker import EmbeddedBroker
 from motcua_platform.embedded.postgres import EmbeddedPostgres
-from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free
+from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free, stop_process
 from motcua_platform.kafka import contract_topics, ensure_topics
 
 SERVICES = ("catalogue", "dossier", "scheduler", "notification", "gateway")
@@ -135,6 +135,8 @@ class Stack:
             config.kafka_bootstrap
         )
         self._stopping = False
+        #: Extra replicas started by `start_service(..., name=...)`: name -> (service, extra environment).
+        self._replicas: dict[str, tuple[str, dict[str, str]]] = {}
         # Secret of the delivery-receipt URLs shared by the notification service, the fakes and the gateway.
         self.callback_token = secrets.token_urlsafe(16)
 
@@ -288,19 +290,32 @@ class Stack:
             "MOTCUA_SMTP__RETURN_PATH_DOMAIN": "bounces.motcua.local",
         }
 
-    def start_service(self, service: str) -> None:
+    def start_service(self, service: str, *, name: str | None = None, env: dict[str, str] | None = None) -> None:
+        """Start one service's process; `name` and `env` start another replica of it beside the first
+        (the benchmarks run a second gateway on its own port, as Kubernetes runs at least two)."""
+        if name is not None and name != service:
+            self._replicas[name] = (service, dict(env or {}))
+        name = name or service
+        service, env = self._replicas.get(name, (service, dict(env or {})))  # supervise() restarts a replica by name
         module = ["motcua_notification", "fakes"] if service == FAKES else [f"motcua_{service}"]
         proc = subprocess.Popen(
             [sys.executable, "-m", *module],
-            env=self.service_env(service),
+            env={**self.service_env(service), **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             preexec_fn=child_preexec(None, die_with_parent=True),
             cwd=self.config.root,
         )
         assert proc.stdout is not None
-        threading.Thread(target=_pump, args=(service, proc.stdout), daemon=True).start()
-        self.procs[service] = proc
+        threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+        self.procs[name] = proc
+
+    def stop_service(self, name: str, timeout: float = 30.0) -> None:
+        """Stop one process (SIGTERM, then SIGKILL after `timeout`) and forget it, a replica included."""
+        proc = self.procs.pop(name, None)
+        self._replicas.pop(name, None)
+        if proc is not None:
+            stop_process(proc, signal.SIGTERM, timeout)
 
     def start_services(self) -> None:
         self.start_service(FAKES)
@@ -309,9 +324,10 @@ class Stack:
         for service in SERVICES:
             self.start_service(service)
 
-    def wait_ready(self, timeout: float = 180.0) -> float:
-        """Poll the gateway's /readyz; return seconds waited. Raise when a service died or time ran out."""
-        url = f"http://{self.config.host}:{self.config.http_port}/readyz"
+    def wait_ready(self, timeout: float = 180.0, *, port: int | None = None) -> float:
+        """Poll the gateway's /readyz (on `port`: a replica's); return seconds waited. Raise when a service died
+        or time ran out."""
+        url = f"http://{self.config.host}:{port or self.config.http_port}/readyz"
         started = time.monotonic()
         last = ""
         with httpx.Client(timeout=2.0) as client:
@@ -357,7 +373,8 @@ class Stack:
     def stop(self) -> None:
         """Stop services (gateway first), then the broker, then Postgres. Never leaves a child behind."""
         self._stopping = True
-        order = ["gateway", *[s for s in SERVICES if s != "gateway"], FAKES]
+        replicas = list(self._replicas)
+        order = ["gateway", *replicas, *[s for s in SERVICES if s != "gateway"], FAKES]
         for name in order:
             proc = self.procs.get(name)
             if proc is not None and proc.poll() is None:
@@ -374,6 +391,7 @@ class Stack:
                 proc.kill()
                 proc.wait()
         self.procs.clear()
+        self._replicas.clear()
         if self.broker is not None:
             self.broker.stop()
         if self.postgres is not None:

@@ -14,7 +14,7 @@ import subprocess
 import time
 from typing import IO
 
-from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free, wait_for_tcp
+from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free, stop_process, wait_for_tcp
 
 
 def broker_binary() -> str:
@@ -87,13 +87,7 @@ class EmbeddedBroker:
         proc = self.process
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, signal.SIGTERM, timeout)
         self.process = None
 
     def restart(self) -> None:

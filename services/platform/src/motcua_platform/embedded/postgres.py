@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 from typing import IO
 
-from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free
+from motcua_platform.embedded.process import EmbeddedError, child_preexec, port_is_free, stop_process
 
 SYSTEM_USER = "motcua_pg"
 
@@ -248,13 +248,7 @@ class EmbeddedPostgres:
         proc = self.process
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc, signal.SIGINT, timeout)
         self.process = None
 
     def restart(self) -> None:

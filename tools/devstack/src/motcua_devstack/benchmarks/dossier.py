@@ -13,7 +13,7 @@ client of `motcua_devstack.loadgen`; CPU per request of each process is reported
 - `commit→event lag` — from the HTTP 201 (the transaction has committed) to the `received` event arriving at
   a consumer of motcua.dossier.events.v1; and insert→published as the outbox records it;
 - `gateway public look-up` — GET /api/v1/dossiers/{code} (gateway → gRPC → dossier → Postgres), at 16 clients
-  and again at 32;
+  and again at 32, then at 16 shared between two gateway replicas (production runs at least two);
 - `direct public look-up` — the same JSON from a minimal FastAPI process reading the dossier table itself
   (gateway → Postgres, one hop), so the cost of the service hop is visible.
 
@@ -225,17 +225,27 @@ async def _receipts_planned(pool: asyncpg.Pool, codes: list[str], timeout: float
     return time.monotonic() - started
 
 
-async def _lookups(base_url: str, codes: list[str], concurrency: int = CONCURRENCY) -> tuple[list[float], int, float]:
+async def _lookups(base_url: str | list[str], codes: list[str], concurrency: int = CONCURRENCY,
+                   ) -> tuple[list[float], int, float]:
+    """LOOKUPS public look-ups by `concurrency` clients; given several gateways, the clients and the look-ups
+    are shared out evenly between them (as a load balancer in front of replicas would)."""
+    urls = [base_url] if isinstance(base_url, str) else base_url
     rng = random.Random(5)
     order = [rng.choice(codes) for _ in range(LOOKUPS)]
-    template = Connection.to(base_url)
+    template = Connection.to(urls[0])
     encoded = {code: template.encode("GET", f"/api/v1/dossiers/{code}") for code in set(order)}
 
     async def lookup(conn: Connection, i: int) -> None:
         expect(await conn.send(encoded[order[i]]), 200)
 
-    await closed_loop_http(base_url, lookup, concurrency=concurrency, total=min(200, LOOKUPS))  # warm caches
-    return await closed_loop_http(base_url, lookup, concurrency=concurrency, total=LOOKUPS)
+    async def run(total: int) -> tuple[list[float], int, float]:
+        share = [closed_loop_http(url, lookup, concurrency=concurrency // len(urls), total=total // len(urls))
+                 for url in urls]
+        runs = await asyncio.gather(*share)
+        return [lat for r in runs for lat in r[0]], sum(r[1] for r in runs), max(r[2] for r in runs)
+
+    await run(min(200, LOOKUPS))  # warm caches
+    return await run(LOOKUPS)
 
 
 async def run(ctx: BenchContext) -> list[BenchResult]:
@@ -305,6 +315,20 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         results.append(summarize(f"dossier: gateway public look-up @ {LOOKUP_CONCURRENCY_HIGH} clients", lat, err, secs,
                                  concurrency=LOOKUP_CONCURRENCY_HIGH, hops="gateway→gRPC→dossier→Postgres",
                                  **meter.per_request(before, meter.snapshot(), LOOKUPS)))
+        # Two gateway replicas, the same 16 clients shared between them: production runs at least two
+        # (deploy/k8s/components/autoscaling), and one gateway process is what saturates first at 16 clients.
+        replica_port = free_port()
+        stack.start_service("gateway", name="gateway-2", env={"MOTCUA_HTTP_PORT": str(replica_port)})
+        try:
+            stack.wait_ready(port=replica_port)
+            replicas = ProcessMeter(stack)
+            before = replicas.snapshot()
+            lat, err, secs = await _lookups([ctx.base_url, f"http://127.0.0.1:{replica_port}"], codes)
+            results.append(summarize("dossier: gateway public look-up, 2 gateway replicas", lat, err, secs,
+                                     concurrency=CONCURRENCY, hops="gateway→gRPC→dossier→Postgres",
+                                     **replicas.per_request(before, replicas.snapshot(), LOOKUPS)))
+        finally:
+            stack.stop_service("gateway-2")
         port = free_port()
         direct = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "motcua_devstack.benchmarks.dossier", "direct", stack.database_url, str(port),
