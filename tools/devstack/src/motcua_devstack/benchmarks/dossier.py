@@ -6,7 +6,8 @@ client of `motcua_devstack.loadgen`; CPU per request of each process is reported
 - `gateway submit, N agencies, burst` — POST /api/v1/dossiers for published demo procedures of several agencies
   (what a province looks like); zero loss is checked afterwards by counting the rows and outbox events. The
   notification service plans each dossier's receipt on the same two cores: it falls behind during a short
-  burst, so the row also gives how long the receipts took to catch up and the CPU counted until they had;
+  burst, so the row also gives how long the receipts took to catch up and the CPU counted until they had,
+  and how many dossiers' receipts came back delivered through the gateway's provider callback route;
 - `gateway submit, N agencies, sustained` — the same, long enough that the receipts must keep pace;
 - `gateway submit, one agency` — the hot spot: every submission takes the same (agency, day) counter row,
   which serialises them (gap-free numbering is a per-agency-day lock held until commit);
@@ -225,6 +226,22 @@ async def _receipts_planned(pool: asyncpg.Pool, codes: list[str], timeout: float
     return time.monotonic() - started
 
 
+async def _receipts_delivered(pool: asyncpg.Pool, codes: list[str], timeout: float = 60) -> str:
+    """Wait until the receipt of every dossier in `codes` is delivered (the fakes deliver every message and
+    call the gateway back); return "delivered/dossiers". Also keeps the run's end (which restarts the gateway)
+    from cutting off the last delivery callbacks."""
+    started = time.monotonic()
+    delivered = 0
+    while True:
+        delivered = await pool.fetchval(
+            "SELECT count(DISTINCT n.dossier_code) FROM notification.notifications n "
+            "JOIN notification.deliveries d ON d.notification_id = n.id "
+            "WHERE n.dossier_code = ANY($1::text[]) AND d.status = 'delivered'", codes)
+        if delivered >= len(codes) or time.monotonic() - started > timeout:
+            return f"{delivered}/{len(codes)}"
+        await asyncio.sleep(0.1)
+
+
 async def _lookups(base_url: str | list[str], codes: list[str], concurrency: int = CONCURRENCY,
                    ) -> tuple[list[float], int, float]:
     """LOOKUPS public look-ups by `concurrency` clients; given several gateways, the clients and the look-ups
@@ -282,6 +299,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, burst", lat, err, secs,
                                      concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows, **cpu,
                                      receipts_caught_up_after_s=round(behind, 1),
+                                     receipts_delivered=await _receipts_delivered(pool, list(done)),
                                      cpu_ms_with_receipts=cpu_all, **sql))
             results[-1].detail.update(sql_detail)
             hot: dict[str, float] = {}
@@ -350,7 +368,8 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                                    f"{run_id}-long-%")
         results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, sustained", lat, err, secs,
                                  concurrency=CONCURRENCY, rows=rows, lost=len(sustained) - rows, **cpu,
-                                 receipts_behind_at_end_s=round(behind, 1), **sql))
+                                 receipts_behind_at_end_s=round(behind, 1),
+                                 receipts_delivered=await _receipts_delivered(pool, list(sustained)), **sql))
         results[-1].detail.update(sql_detail)
     finally:
         if direct is not None and direct.returncode is None:
