@@ -31,6 +31,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -252,13 +253,15 @@ async def _lookups(base_url: str | list[str], codes: list[str], concurrency: int
     template = Connection.to(urls[0])
     encoded = {code: template.encode("GET", f"/api/v1/dossiers/{code}") for code in set(order)}
 
-    async def lookup(conn: Connection, i: int) -> None:
-        expect(await conn.send(encoded[order[i]]), 200)
+    def lookups_from(first: int) -> Callable[[Connection, int], Awaitable[None]]:
+        async def lookup(conn: Connection, i: int) -> None:
+            expect(await conn.send(encoded[order[first + i]]), 200)
+        return lookup
 
     async def run(total: int) -> tuple[list[float], int, float]:
-        share = [closed_loop_http(url, lookup, concurrency=concurrency // len(urls), total=total // len(urls))
-                 for url in urls]
-        runs = await asyncio.gather(*share)
+        each = total // len(urls)  # each gateway its own slice of the look-ups
+        runs = await asyncio.gather(*(closed_loop_http(url, lookups_from(k * each), concurrency=concurrency // len(urls),
+                                                       total=each) for k, url in enumerate(urls)))
         return [lat for r in runs for lat in r[0]], sum(r[1] for r in runs), max(r[2] for r in runs)
 
     await run(min(200, LOOKUPS))  # warm caches
