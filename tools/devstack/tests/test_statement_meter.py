@@ -38,6 +38,7 @@ async def test_statements_are_counted_per_request_and_ranked_by_time(pool: async
             await conn.execute("INSERT INTO t VALUES ($1, 'a')", 2 * i)
             await conn.execute("INSERT INTO t VALUES ($1, 'b')", 2 * i + 1)
             await conn.execute("SELECT pg_sleep(0.01)")
+        await conn.fetch("SELECT count(*) FROM pg_stat_activity")  # as TransactionSampler reads: not the stack's work
     figures, detail = meter.per_request(before, await meter.snapshot(), 10)
 
     top = detail["pg_top_statements"]
@@ -47,6 +48,7 @@ async def test_statements_are_counted_per_request_and_ranked_by_time(pool: async
     inserts = [row for row in top if row["statement"].startswith("INSERT INTO t")]
     assert [row["calls_per_request"] for row in inserts] == [2.0]  # one normalized statement, two calls per request
     assert not any("pg_stat_statements" in row["statement"] for row in top)  # the meter's own reads are left out
+    assert not any("pg_stat_activity" in row["statement"] for row in top)  # and the sampler's
     # The three of each request, plus the reset statements of the meter's own pool when it releases a connection.
     assert 3.0 <= figures["pg_statements_per_request"] < 4.0
     assert figures["pg_exec_ms_per_request"] >= 10

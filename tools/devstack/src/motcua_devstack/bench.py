@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from motcua_devstack.stack import Stack, StackConfig, say
 from motcua_platform.embedded.process import free_port
 
@@ -196,13 +198,14 @@ class StatementMeter:
     """What PostgreSQL's statements cost over a row (pg_stat_statements), per request.
 
     The bench's embedded PostgreSQL loads the extension. Against a server given by URL that does not, the
-    meter reports nothing. Execution time only: parsing, planning and the wire protocol are not in it, so
-    it is less than the server's CPU; it says which statements take the server's time.
+    meter reports nothing. Execution time is wall time: it leaves out parsing, planning and the wire protocol,
+    but counts a statement's waits (a row lock another transaction holds, a core to run on), so it is not the
+    server's CPU; it says which statements take the server's time. `TransactionSampler` shows the waits.
     """
 
     _QUERY = """SELECT queryid, calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
                 FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND query NOT LIKE '%pg_stat_statements%'"""
+                  AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_stat_activity%'"""
 
     def __init__(self, pool: Any) -> None:
         self._pool = pool
@@ -239,6 +242,79 @@ class StatementMeter:
         top_rows = [{"exec_ms_per_request": round(ms / requests, 3), "calls_per_request": round(calls / requests, 2),
                      "ms_per_call": round(ms / calls, 3), "statement": query} for ms, calls, query in spent[:top]]
         return figures, {"pg_top_statements": top_rows}
+
+
+class TransactionSampler:
+    """What the stack's PostgreSQL sessions inside a transaction are doing over a row (sampled from pg_stat_activity).
+
+    A statement's execution time in pg_stat_statements is wall time: it also counts the wait for a row lock held
+    by another transaction, and the time its backend waited for a core. This sampler separates them. Every
+    `interval` seconds it counts the client sessions in a transaction, each in one state:
+    - `running`: executing, not waiting on anything PostgreSQL tracks (on a core, or waiting for one);
+    - `lock`: executing, waiting on a lock (a row another transaction has written, e.g. a dossier counter);
+    - `client`: idle in transaction, or reading the rest of a statement: waiting for its service to send the next
+      statement or COMMIT (a service's event loop busy with other work keeps the transaction's locks meanwhile);
+    - `other`: any other wait (`WalSync`: flushing the WAL at commit; I/O, LWLocks).
+    The row reports the average number of sessions in each state (`pg_tx_sessions=running 0.9 / lock 0.6 / ...`),
+    and, in the JSON, the average number waiting on each lock and other wait event (`pg_tx_waits`,
+    e.g. `lock:object`: the cluster-wide lock a transaction that sent NOTIFY takes at commit and holds until its
+    commit is flushed). It uses its own connection; its 10 queries a second are in PostgreSQL's CPU figure
+    (about 0.5 % of a core on this machine) but not in the statement figures (`StatementMeter` leaves them out).
+    """
+
+    _QUERY = """SELECT CASE WHEN state = 'idle in transaction' OR wait_event = 'ClientRead' THEN 'client'
+                            WHEN wait_event_type IS NULL THEN 'running'
+                            WHEN wait_event_type = 'Lock' THEN 'lock' ELSE 'other' END AS what,
+                       coalesce(wait_event, '') AS wait_event, count(*) AS n
+                FROM pg_stat_activity
+                WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname = current_database()
+                  AND xact_start IS NOT NULL AND state IN ('active', 'idle in transaction')
+                GROUP BY 1, 2"""
+    STATES = ("running", "lock", "client", "other")
+
+    def __init__(self, dsn: str, *, interval: float = 0.1) -> None:
+        self._dsn = dsn
+        self._interval = interval
+        self._task: asyncio.Task[None] | None = None
+        self._samples = 0
+        self._counts: dict[str, int] = dict.fromkeys(self.STATES, 0)
+        self._waits: dict[str, int] = {}
+
+    async def start(self) -> None:
+        conn = await asyncpg.connect(self._dsn)
+        self._samples = 0
+        self._counts = dict.fromkeys(self.STATES, 0)
+        self._waits = {}
+        self._task = asyncio.create_task(self._run(conn), name="transaction-sampler")
+
+    async def _run(self, conn: Any) -> None:
+        try:
+            while True:
+                for row in await conn.fetch(self._QUERY):
+                    self._counts[row["what"]] += row["n"]
+                    if row["what"] in ("lock", "other"):
+                        key = f'{row["what"]}:{row["wait_event"]}'
+                        self._waits[key] = self._waits.get(key, 0) + row["n"]
+                self._samples += 1
+                await asyncio.sleep(self._interval)
+        finally:
+            await conn.close()
+
+    async def stop(self) -> tuple[dict[str, object], dict[str, object]]:
+        """(`pg_tx_sessions` for the table; the waits for the JSON). Nothing if no sample was taken."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if not self._samples:
+            return {}, {}
+        average = {state: self._counts[state] / self._samples for state in self.STATES}
+        figure = " / ".join(f"{state} {average[state]:.2f}" for state in self.STATES)
+        waits = {event: round(n / self._samples, 3) for event, n in
+                 sorted(self._waits.items(), key=lambda item: -item[1])}
+        return {"pg_tx_sessions": figure}, {"pg_tx_sessions": {**average, "samples": self._samples},
+                                            "pg_tx_waits": waits}
 
 
 @dataclass

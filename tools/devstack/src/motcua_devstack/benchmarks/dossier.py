@@ -38,7 +38,7 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, StatementMeter, summarize
+from motcua_devstack.bench import BenchContext, BenchResult, ProcessMeter, StatementMeter, TransactionSampler, summarize
 from motcua_devstack.loadgen import Connection, closed_loop_http, expect
 from motcua_devstack.stack import Stack
 from motcua_platform.embedded.process import free_port
@@ -276,6 +276,7 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
     meter = ProcessMeter(stack)
     pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
     statements = StatementMeter(pool)
+    sessions = TransactionSampler(stack.database_url)
     arrivals = _Arrivals(stack.bootstrap, stack.fetch_max_wait_ms)
     direct: asyncio.subprocess.Process | None = None
     try:
@@ -290,8 +291,10 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
             # A burst: the registry takes it at its own pace; the receipts (notification service, same two
             # cores) fall behind and catch up afterwards. CPU is counted until they have.
             sql_before, before = await statements.snapshot(), meter.snapshot()
+            await sessions.start()
             lat, err, secs = await _submit_run(ctx.base_url, procedures, SUBMISSIONS, f"{run_id}-spread", done)
             cpu = meter.per_request(before, meter.snapshot(), SUBMISSIONS)
+            tx, tx_detail = await sessions.stop()
             behind = await _receipts_planned(pool, list(done))
             cpu_all = meter.per_request(before, meter.snapshot(), SUBMISSIONS)["cpu_ms_per_request"]
             sql, sql_detail = statements.per_request(sql_before, await statements.snapshot(), SUBMISSIONS)
@@ -303,8 +306,8 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
                                      concurrency=CONCURRENCY, rows=rows, events=events, lost=len(done) - rows, **cpu,
                                      receipts_caught_up_after_s=round(behind, 1),
                                      receipts_delivered=await _receipts_delivered(pool, list(done)),
-                                     cpu_ms_with_receipts=cpu_all, **sql))
-            results[-1].detail.update(sql_detail)
+                                     cpu_ms_with_receipts=cpu_all, **sql, **tx))
+            results[-1].detail.update(sql_detail | tx_detail)
             hot: dict[str, float] = {}
             lat, err, secs = await _submit_run(ctx.base_url, procedures[:1], HOT_SUBMISSIONS, f"{run_id}-hot", hot)
             rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
@@ -362,9 +365,11 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         # so that the rows above measure the same stack as before this row existed.
         sustained: dict[str, float] = {}
         sql_before, before = await statements.snapshot(), meter.snapshot()
+        await sessions.start()
         lat, err, secs = await _submit_run(ctx.base_url, procedures, SUSTAINED_SUBMISSIONS, f"{run_id}-long",
                                            sustained)
         cpu = meter.per_request(before, meter.snapshot(), SUSTAINED_SUBMISSIONS)
+        tx, tx_detail = await sessions.stop()
         sql, sql_detail = statements.per_request(sql_before, await statements.snapshot(), SUSTAINED_SUBMISSIONS)
         behind = await _receipts_planned(pool, list(sustained))
         rows = await pool.fetchval("SELECT count(*) FROM dossier.dossiers WHERE idempotency_key LIKE $1",
@@ -372,9 +377,10 @@ async def run(ctx: BenchContext) -> list[BenchResult]:
         results.append(summarize(f"dossier: gateway submit, {len(procedures)} agencies, sustained", lat, err, secs,
                                  concurrency=CONCURRENCY, rows=rows, lost=len(sustained) - rows, **cpu,
                                  receipts_behind_at_end_s=round(behind, 1),
-                                 receipts_delivered=await _receipts_delivered(pool, list(sustained)), **sql))
-        results[-1].detail.update(sql_detail)
+                                 receipts_delivered=await _receipts_delivered(pool, list(sustained)), **sql, **tx))
+        results[-1].detail.update(sql_detail | tx_detail)
     finally:
+        await sessions.stop()  # a row that failed may have left it sampling
         if direct is not None and direct.returncode is None:
             direct.terminate()
             await asyncio.wait_for(direct.wait(), 10)
