@@ -91,5 +91,27 @@ async def _end(tasks: list[asyncio.Task[object]], *conns: asyncpg.Connection) ->
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+async def test_a_lost_sampling_connection_ends_the_sampling_not_the_row(url: str) -> None:
+    admin, idle = await asyncpg.connect(url), await asyncpg.connect(url)
+    sampler = TransactionSampler(url, interval=0.01)
+    try:
+        await idle.execute("BEGIN")
+        await sampler.start()
+        await asyncio.sleep(0.2)
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE '%idle in transaction%' "
+            "AND pid <> pg_backend_pid()")
+        assert killed == 1
+        await asyncio.sleep(0.1)
+        figures, detail = await sampler.stop()  # no error: the samples taken before still count
+        sessions = detail["pg_tx_sessions"]
+        assert isinstance(sessions, dict)
+        assert sessions["samples"] >= 3 and sessions["client"] == 1.0
+        assert "client 1.00" in str(figures["pg_tx_sessions"])  # (admin's own statement may show as running once)
+    finally:
+        await sampler.stop()
+        await _end([], admin, idle)
+
+
 async def test_no_sample_no_figures(url: str) -> None:
     assert await TransactionSampler(url).stop() == ({}, {})

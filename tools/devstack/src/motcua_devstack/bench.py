@@ -297,8 +297,10 @@ class TransactionSampler:
                         self._waits[key] = self._waits.get(key, 0) + row["n"]
                 self._samples += 1
                 await asyncio.sleep(self._interval)
+        except Exception as exc:  # a figure, not the row: keep what was sampled (asyncpg raises several kinds here)
+            say("bench", f"session sampling stopped after {self._samples} samples: {type(exc).__name__}: {exc}")
         finally:
-            await conn.close()
+            conn.terminate()
 
     async def stop(self) -> tuple[dict[str, object], dict[str, object]]:
         """(`pg_tx_sessions` for the table; the waits for the JSON). Nothing if no sample was taken."""
@@ -313,7 +315,8 @@ class TransactionSampler:
         figure = " / ".join(f"{state} {average[state]:.2f}" for state in self.STATES)
         waits = {event: round(n / self._samples, 3) for event, n in
                  sorted(self._waits.items(), key=lambda item: -item[1])}
-        return {"pg_tx_sessions": figure}, {"pg_tx_sessions": {**average, "samples": self._samples},
+        rounded = {state: round(value, 3) for state, value in average.items()}
+        return {"pg_tx_sessions": figure}, {"pg_tx_sessions": {**rounded, "samples": self._samples},
                                             "pg_tx_waits": waits}
 
 
