@@ -77,6 +77,28 @@ def test_submit_follow_print_and_accept(client: httpx.Client) -> None:
     assert ("zns", "delivered") in routes, routes
 
 
+def test_the_applicant_signed_in_follows_her_own_dossier(client: httpx.Client) -> None:
+    # congdan.anh is the demo citizen the development issuer signs in as VNeID would: ID number 079190001234.
+    mine = {**APPLICANT, "full_name": "Trần Thị Ngọc Ánh", "id_number": "079190001234"}
+    body = {"procedure_code": REREGISTER_DEATH, "applicant": mine,
+            "documents": required_documents(client, REREGISTER_DEATH), "consent": {"purpose": "dossier_processing"}}
+    created = client.post("/api/v1/dossiers", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert created.status_code == 201, created.text
+    code = created.json()["code"]
+    sign_in = client.post("/api/v1/auth/dev-token", json={"username": "congdan.anh", "password": "demo"})
+    assert sign_in.status_code == 200, sign_in.text
+    citizen = {"Authorization": f"Bearer {sign_in.json()['access_token']}"}
+
+    full = client.get(f"/api/v1/dossiers/{code}", headers=citizen)
+    assert full.status_code == 200 and full.json()["view"] == "applicant"
+    assert full.json()["applicant"]["full_name"] == "Trần Thị Ngọc Ánh"
+    # Someone else's dossier (the module's other applicant): the public view only, as without signing in.
+    other = client.post("/api/v1/dossiers", json={**body, "applicant": APPLICANT},
+                        headers={"Idempotency-Key": str(uuid.uuid4())}).json()["code"]
+    seen = client.get(f"/api/v1/dossiers/{other}", headers=citizen)
+    assert seen.status_code == 200 and "view" not in seen.json() and "Nhung" not in seen.text
+
+
 def test_birth_registration_at_the_counter_starts_a_journey(client: httpx.Client) -> None:
     body = {"procedure_code": BIRTH, "applicant": APPLICANT, "documents": required_documents(client, BIRTH),
             "consent": {"purpose": "dossier_processing"}, "subject": {"birth_date": date.today().isoformat()}}

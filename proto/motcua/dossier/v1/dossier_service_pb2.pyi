@@ -371,6 +371,14 @@ class GetDossierByTokenRequest(_message.Message):
     public_token: str
     def __init__(self, code: _Optional[str] = ..., public_token: _Optional[str] = ...) -> None: ...
 
+class GetDossierForApplicantRequest(_message.Message):
+    __slots__ = ("code", "id_number")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    id_number: str
+    def __init__(self, code: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...
+
 class TransitionDossierRequest(_message.Message):
     __slots__ = ("code", "to_status", "actor", "reason", "expected_version")
     CODE_FIELD_NUMBER: _ClassVar[int]

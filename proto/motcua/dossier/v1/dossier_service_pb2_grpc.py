@@ -73,6 +73,11 @@ class DossierServiceStub:
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierByTokenRequest.SerializeToString,
                 response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.Dossier.FromString,
                 _registered_method=True)
+        self.GetDossierForApplicant = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/GetDossierForApplicant',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierForApplicantRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.Dossier.FromString,
+                _registered_method=True)
         self.TransitionDossier = channel.unary_unary(
                 '/motcua.dossier.v1.DossierService/TransitionDossier',
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.TransitionDossierRequest.SerializeToString,
@@ -185,6 +190,17 @@ class DossierServiceServicer:
         """Returns the full view to the applicant, who proves it with the token
         printed on the receipt. PERMISSION_DENIED on a wrong token (no hint
         whether the code exists).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDossierForApplicant(self, request, context):
+        """Returns the full view to the applicant signed in with the national
+        identity provider: the gateway verified the sign-in and passes the ID
+        number it carries. PERMISSION_DENIED when that is not the applicant's ID
+        number, or the code is unknown or malformed (one answer: no hint whether
+        the code exists).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -308,6 +324,11 @@ def add_DossierServiceServicer_to_server(servicer, server):
             'GetDossierByToken': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDossierByToken,
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierByTokenRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.Dossier.SerializeToString,
+            ),
+            'GetDossierForApplicant': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDossierForApplicant,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierForApplicantRequest.FromString,
                     response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.Dossier.SerializeToString,
             ),
             'TransitionDossier': grpc.unary_unary_rpc_method_handler(
@@ -529,6 +550,33 @@ class DossierService:
             target,
             '/motcua.dossier.v1.DossierService/GetDossierByToken',
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierByTokenRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.Dossier.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDossierForApplicant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/GetDossierForApplicant',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.GetDossierForApplicantRequest.SerializeToString,
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.Dossier.FromString,
             options,
             channel_credentials,

@@ -33,6 +33,7 @@ from motcua_dossier.service import DossierService
 from motcua_dossier.subject_data import SubjectDataRpcs
 from motcua_platform.errors import MotcuaError
 from motcua_platform.grpc_server import item_outcome
+from motcua_platform.subject_data import normalize_id_number
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["DossierService"].full_name
 ROLE_NAMES = {v: k for k, v in ROLE_TO_PB.items()}
@@ -314,6 +315,15 @@ class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
         except Exception:
             raise errors.token_denied() from None
         return dossier_to_pb(await self.service.get_by_token(code=code, token=request.public_token))
+
+    async def GetDossierForApplicant(self, request: pb.GetDossierForApplicantRequest, context: grpc.aio.ServicerContext
+                                     ) -> pb.Dossier:
+        try:
+            code = _code(request.code)
+            id_number = normalize_id_number(request.id_number)
+        except Exception:
+            raise errors.applicant_denied() from None
+        return dossier_to_pb(await self.service.get_for_applicant(code=code, id_number=id_number))
 
     async def TransitionDossier(self, request: pb.TransitionDossierRequest, context: grpc.aio.ServicerContext
                                 ) -> pb.Dossier:

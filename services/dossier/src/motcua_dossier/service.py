@@ -281,6 +281,15 @@ class DossierService:
             raise errors.token_denied()
         return found
 
+    async def get_for_applicant(self, *, code: str, id_number: str) -> Dossier:
+        """The full view for the applicant, whose ID number the caller verified (a citizen's sign-in); one answer
+        for an unknown code and another person's dossier. An erased dossier's applicant no longer matches."""
+        found = await repo.get_full(self.pool, code)
+        expected = found.applicant.id_number if found is not None and found.applicant.id_number else secrets.token_hex(6)
+        if not hmac.compare_digest(expected.encode(), id_number.encode()) or found is None:
+            raise errors.applicant_denied()
+        return found
+
     async def journey(self, *, code: str) -> list[JourneyStep]:
         steps = await repo.journey(self.pool, code)
         if not steps:

@@ -68,6 +68,23 @@ async def test_the_token_opens_the_full_view_and_a_wrong_one_tells_nothing(stub:
     assert len(set(errors)) == 1 and errors[0][0] == grpc.StatusCode.PERMISSION_DENIED
 
 
+async def test_the_applicants_verified_id_number_opens_the_full_view_and_another_tells_nothing(
+        stub: pb_grpc.DossierServiceStub) -> None:
+    submitted = (await stub.SubmitDossier(submit_request("view-0007"))).dossier  # applicant ID 079190001234
+    for id_number in ("079190001234", "0791 9000 1234"):  # as the identity provider gives it, spaces or not
+        full = await stub.GetDossierForApplicant(pb.GetDossierForApplicantRequest(code=submitted.code, id_number=id_number))
+        assert full.code == submitted.code and full.applicant.full_name == "Trần Thị Ngọc Ánh"
+        assert [h.to_status for h in full.history] == [1]
+    errors = []
+    for code, id_number in ((submitted.code, "079190001235"), (submitted.code, "079190001"),
+                            ("000.00.42.H29-201125-0042", "079190001234"), ("not-a-code", "079190001234"),
+                            (submitted.code, ""), (submitted.code, "not an id")):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.GetDossierForApplicant(pb.GetDossierForApplicantRequest(code=code, id_number=id_number))
+        errors.append((caught.value.code(), caught.value.details()))
+    assert len(set(errors)) == 1 and errors[0][0] == grpc.StatusCode.PERMISSION_DENIED
+
+
 async def test_receipt_needs_the_right_token(stub: pb_grpc.DossierServiceStub) -> None:
     submitted = (await stub.SubmitDossier(submit_request("view-0003", officer="canbo.benthanh"))).dossier
     html = await stub.GetReceipt(pb.GetReceiptRequest(code=submitted.code, format=pb.RECEIPT_FORMAT_HTML,

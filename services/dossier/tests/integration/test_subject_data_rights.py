@@ -82,6 +82,10 @@ async def test_erase_anonymises_keeps_the_record_and_is_idempotent(stub: pb_grpc
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await stub.GetDossierByToken(pb.GetDossierByTokenRequest(code=mine[0].code, public_token=mine[0].public_token))
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    # Nor does the applicant's sign-in: the record no longer holds the ID number.
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await stub.GetDossierForApplicant(pb.GetDossierForApplicantRequest(code=mine[0].code, id_number="079190001234"))
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
     # Nobody can be reached any more: the notification service hears NOT_FOUND and sends nothing.
     with pytest.raises(grpc.aio.AioRpcError) as gone:
         await stub.ResolveContact(pb.ResolveContactRequest(contact_ref=mine[0].contact_ref))

@@ -14,7 +14,10 @@ clock skew is allowed; the algorithm must be on the allow-list of the configured
 verified with — so `alg: none` and the HS256-signed-with-the-public-key confusion are refused.
 
 Claims used: `sub`, `name`, `roles` (list), `agency` (agency code, for officers
-and agencies), `procedures` (procedure codes an agency may see, `*` for all).
+and agencies), `procedures` (procedure codes an agency may see, `*` for all), and for a citizen
+(role `citizen`, signed in with the national identity provider) the ID number it verified
+(`MOTCUA_AUTH_CITIZEN_ID_CLAIM`, default `id_number`: CCCD, 12 digits, or CMND, 9), which opens the
+full view of the dossiers that citizen submitted.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from motcua_gateway.settings import Settings
-from motcua_platform.errors import PermissionDenied, Unauthenticated, Unavailable
+from motcua_platform.errors import InvalidArgument, PermissionDenied, Unauthenticated, Unavailable
 from motcua_platform.logging import get_logger
+from motcua_platform.subject_data import normalize_id_number
 
 log = get_logger(__name__)
 
@@ -47,6 +51,8 @@ class Principal:
     roles: frozenset[str]
     agency: str | None = None
     procedures: frozenset[str] = field(default_factory=frozenset)
+    #: A citizen's ID number as the identity provider verified it (role `citizen` only), normalised; else None.
+    id_number: str | None = field(default=None, repr=False)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -111,6 +117,7 @@ class TokenVerifier:
             self.key = secrets.token_urlsafe(32)
             self.algorithms = ["HS256"]
         self.dev_issuer = settings.auth_dev_issuer
+        self.citizen_id_claim = settings.auth_citizen_id_claim
 
     def _key_for(self, token: str) -> tuple[object, list[str]]:
         """The verification key for this token and the algorithms allowed with it."""
@@ -160,16 +167,29 @@ class TokenVerifier:
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
             raise Unauthenticated("TOKEN_INVALID", "roles claim must be a list", "Mã xác thực không hợp lệ.")
         procedures = claims.get("procedures") or []
+        granted = frozenset(r for r in roles if r in ROLES)
         return Principal(
             subject=str(claims["sub"]),
             name=str(claims.get("name", "")),
-            roles=frozenset(r for r in roles if r in ROLES),
+            roles=granted,
             agency=claims.get("agency"),
             procedures=frozenset(str(p) for p in procedures) if isinstance(procedures, list) else frozenset(),
+            id_number=self._citizen_id(claims) if "citizen" in granted else None,
         )
 
+    def _citizen_id(self, claims: dict[str, object]) -> str | None:
+        """The verified ID number of a citizen's token; a malformed one is refused (401), an absent one is None."""
+        raw = claims.get(self.citizen_id_claim)
+        if raw is None or raw == "":
+            return None
+        try:
+            return normalize_id_number(str(raw))
+        except InvalidArgument as exc:
+            raise Unauthenticated("TOKEN_INVALID", f"{self.citizen_id_claim} claim is not an ID number",
+                                  "Mã xác thực không hợp lệ.") from exc
+
     def issue(self, *, subject: str, name: str, roles: list[str], agency: str | None = None,
-              procedures: list[str] | None = None, ttl: int = TOKEN_TTL_SECONDS) -> str:
+              procedures: list[str] | None = None, id_number: str | None = None, ttl: int = TOKEN_TTL_SECONDS) -> str:
         """Sign a token (development issuer and tests only)."""
         if self.algorithms != ["HS256"] or not isinstance(self.key, str):
             raise RuntimeError("tokens can only be issued with a shared secret")
@@ -180,6 +200,8 @@ class TokenVerifier:
             claims["agency"] = agency
         if procedures is not None:
             claims["procedures"] = procedures
+        if id_number:
+            claims[self.citizen_id_claim] = id_number
         return jwt.encode(claims, str(self.key), algorithm="HS256")
 
 
@@ -226,6 +248,9 @@ DEMO_USERS: dict[str, dict[str, object]] = {
     "vanhanh": {"name": "Vận hành hệ thống", "roles": ["operator", "officer"], "password": "demo"},
     "coquan.bhxh": {"name": "Bảo hiểm xã hội TP", "roles": ["agency"], "agency": "BHXH.H29",
                     "procedures": ["*"], "password": "demo"},
+    # A citizen as the national identity provider would sign her in: the applicant of the README's example.
+    "congdan.anh": {"name": "Trần Thị Ngọc Ánh", "roles": ["citizen"], "id_number": "079190001234",
+                    "password": "demo"},
 }
 
 
@@ -252,6 +277,7 @@ async def dev_token(body: DevTokenRequest, request: Request) -> DevTokenResponse
         raise Unauthenticated("LOGIN_FAILED", "unknown user or wrong password",
                               "Tên đăng nhập hoặc mật khẩu không đúng.")
     token = verifier.issue(subject=body.username, name=str(user["name"]), roles=list(user["roles"]),  # type: ignore[arg-type]
-                           agency=user.get("agency"), procedures=user.get("procedures"))  # type: ignore[arg-type]
+                           agency=user.get("agency"), procedures=user.get("procedures"),  # type: ignore[arg-type]
+                           id_number=user.get("id_number"))  # type: ignore[arg-type]
     log.info("dev_token_issued", user=body.username)
     return DevTokenResponse(access_token=token, expires_in=TOKEN_TTL_SECONDS)

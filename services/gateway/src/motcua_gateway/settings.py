@@ -66,6 +66,9 @@ class Settings(ServiceSettings):
     auth_jwks_refetch_cooldown_seconds: float = Field(
         default=30.0, ge=0, le=3600, description="least time between refetches caused by unknown key ids")
     auth_leeway_seconds: float = Field(default=5.0, ge=0, le=300, description="clock skew allowed on exp/iat/nbf")
+    auth_citizen_id_claim: str = Field(
+        default="id_number", min_length=1, max_length=64,
+        description="claim of a citizen's token (role citizen) that holds the ID number the identity provider verified")
     # Gateway-wide hardening (motcua_gateway.hardening)
     http_max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger request bodies get 413")
     http_cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed (CORS); none by default")

@@ -82,7 +82,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     # dossiers
     ("POST", "/api/v1/dossiers"): EVERYONE,
     ("GET", "/api/v1/dossiers"): OFFICERS,
-    ("GET", "/api/v1/dossiers/{code}"): EVERYONE,  # public coarse view; personal data only with token/officer
+    ("GET", "/api/v1/dossiers/{code}"): EVERYONE,  # public coarse view; personal data only with token, officer or applicant sign-in
     ("GET", "/api/v1/dossiers/{code}/receipt"): EVERYONE,  # needs the receipt token or an officer
     ("GET", "/api/v1/dossiers/{code}/receipt.pdf"): EVERYONE,
     ("GET", "/api/v1/dossiers/{code}/journey"): EVERYONE,

@@ -141,6 +141,49 @@ async def test_submit_follow_print_and_move_a_dossier(client: httpx.AsyncClient)
     assert listed.status_code == 200 and [i["code"] for i in listed.json()["items"]] == [code]
 
 
+def citizen_headers(client: httpx.AsyncClient, id_number: str | None) -> dict[str, str]:
+    """A citizen's sign-in as the national identity provider would issue it (role citizen, the verified ID number)."""
+    token = client.app.state.verifier.issue(subject=f"vneid-{id_number}", name="Công dân",  # type: ignore[attr-defined]
+                                            roles=["citizen"], id_number=id_number)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_the_applicant_signed_in_sees_her_dossier_in_full_and_others_see_the_public_view(
+        client: httpx.AsyncClient) -> None:
+    created = await client.post("/api/v1/dossiers", json=body(), headers={"Idempotency-Key": str(uuid.uuid4())})
+    code = created.json()["code"]
+    accepted = await client.post(f"/api/v1/dossiers/{code}/transitions", json={"to_status": 2},
+                                 headers=officer_headers(client))
+    assert accepted.status_code == 200, accepted.text
+
+    mine = await client.get(f"/api/v1/dossiers/{code}", headers=citizen_headers(client, "079190001234"))
+    assert mine.status_code == 200 and mine.json()["view"] == "applicant"
+    assert mine.json()["applicant"]["full_name"] == "Trần Thị Ngọc Ánh"
+    assert [h["status"] for h in mine.json()["history"]] == [1, 2]
+    assert mine.json()["history"][-1]["actor_name"] == ""  # as with the token: officers' names are not shown
+    with_token = await client.get(f"/api/v1/dossiers/{code}", params={"token": created.json()["public_token"]})
+    assert mine.json() == with_token.json()  # the same full view the receipt's token opens
+
+    anonymous = await client.get(f"/api/v1/dossiers/{code}")
+    for other in ("079190009999", None):  # another citizen; a citizen whose sign-in carries no ID number
+        seen = await client.get(f"/api/v1/dossiers/{code}", headers=citizen_headers(client, other))
+        assert seen.status_code == 200 and seen.json() == anonymous.json()  # the public view, nothing more
+        assert not any(p in seen.text for p in PERSONAL)
+    unknown = await client.get("/api/v1/dossiers/000.00.42.H29-201125-0042", headers=citizen_headers(client, "079190001234"))
+    assert unknown.status_code == 404  # as for anyone: the sign-in reveals nothing about codes
+    malformed = await client.get("/api/v1/dossiers/000.00.42.H29-201345-0001", headers=citizen_headers(client, "079190001234"))
+    assert malformed.status_code == 422
+
+    # A sign-in whose ID number claim is not an ID number is refused, not read as anonymous.
+    bad = await client.get(f"/api/v1/dossiers/{code}", headers=citizen_headers(client, "12-34"))
+    assert bad.status_code == 401 and bad.json()["code"] == "TOKEN_INVALID"
+    # The claim means something only in a citizen's token: an officer's ID number claim opens nothing more.
+    officer_with_id = client.app.state.verifier.issue(subject="tnv", name="TNV", roles=["volunteer"],  # type: ignore[attr-defined]
+                                                      id_number="079190001234")
+    volunteer = await client.get(f"/api/v1/dossiers/{code}", headers={"Authorization": f"Bearer {officer_with_id}"})
+    assert volunteer.status_code == 200 and volunteer.json() == anonymous.json()
+
+
 async def test_counter_submission_with_linked_dossiers_and_journey(client: httpx.AsyncClient) -> None:
     docs = [{"name": n} for n in ("Tờ khai đăng ký khai sinh",
                                   "Giấy chứng sinh hoặc văn bản của người làm chứng xác nhận về việc sinh")]

@@ -191,3 +191,19 @@ def test_garbage_tokens_are_401() -> None:
     verifier = TokenVerifier(settings(auth_hs256_secret="s" * 40))
     for token in ("", "abc", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.", "x" * 5000):
         rejected(verifier, token)
+
+
+def test_a_citizens_verified_id_number_is_read_from_the_configured_claim(jwks_file: Path) -> None:
+    verifier = TokenVerifier(settings(auth_jwks_file=str(jwks_file), auth_citizen_id_claim="cccd"))
+
+    def principal(**extra: Any) -> Any:
+        return verifier.verify(jwt.encode(claims(**extra), RSA_KEYS[0], algorithm="RS256", headers={"kid": "k1"}))
+
+    citizen = principal(sub="vneid-1", roles=["citizen"], agency=None, cccd="0791 9000 1234")
+    assert citizen.id_number == "079190001234" and "079190001234" not in repr(citizen)  # normalised; kept out of logs
+    assert principal(sub="vneid-2", roles=["citizen"], agency=None, cccd="123456789").id_number == "123456789"  # CMND
+    assert principal(sub="vneid-3", roles=["citizen"], agency=None).id_number is None  # signed in, no ID number
+    assert principal(sub="vneid-4", roles=["citizen"], agency=None, id_number="079190001234").id_number is None
+    assert principal(cccd="079190001234").id_number is None  # an officer's token: the claim means nothing there
+    assert "cccd claim is not an ID number" in rejected(verifier, jwt.encode(
+        claims(roles=["citizen"], cccd="07919-ABC"), RSA_KEYS[0], algorithm="RS256", headers={"kid": "k1"}))

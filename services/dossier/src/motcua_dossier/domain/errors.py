@@ -27,6 +27,12 @@ def token_denied() -> MotcuaError:
                             "Mã hồ sơ hoặc mã tra cứu không đúng.")
 
 
+def applicant_denied() -> MotcuaError:
+    # Same answer for an unknown code and another person's dossier: a signed-in citizen learns nothing by guessing.
+    return PermissionDenied("DOSSIER_NOT_APPLICANT", "no dossier of the signed-in applicant with this code",
+                            "Không có hồ sơ mang mã này đứng tên người đang đăng nhập.")
+
+
 def invalid(field: str, why: str, why_vi: str) -> MotcuaError:
     return InvalidArgument("DOSSIER_INVALID", f"{field}: {why}", why_vi, metadata={"field": field})
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import grpc
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from google.protobuf import timestamp_pb2
 from pydantic import BaseModel, Field
@@ -439,13 +440,15 @@ async def submit_dossier(
 @router.get(
     "/dossiers/{code}",
     response_model=PublicOut | FullOut,
-    summary="Follow a dossier: public status, or the full view with ?token= (or an officer's token)",
+    summary="Follow a dossier: public status, or the full view with ?token=, the applicant's sign-in or an officer's token",
     description=(
         "Anyone who knows a code sees its status (national code and Vietnamese label), last update, appointment, "
         "procedure and agency, with the status history — never personal data, and the same shape for every dossier. "
         "With `?token=` (from the receipt's QR code) the applicant gets the full view; a wrong token is 403 whether "
-        "or not the code exists. Malformed codes are 422, unknown ones 404. Rate-limited per client address (429 + "
-        "Retry-After) unless the caller is authenticated staff."
+        "or not the code exists. A citizen signed in with the national identity provider (a bearer token with the "
+        "role `citizen` and the ID number it verified) gets the full view of a dossier submitted under that ID "
+        "number, and the public view of any other, exactly as without signing in. Malformed codes are 422, unknown "
+        "ones 404. Rate-limited per client address (429 + Retry-After) unless the caller is authenticated staff."
     ),
     responses={403: {"description": "Wrong token"}, 404: {"description": "Unknown code"},
                422: {"description": "Malformed code"}, 429: {"description": "Too many look-ups from this address"}},
@@ -459,6 +462,15 @@ async def get_dossier(request: Request, code: _CODE, principal: _Principal, toke
     if _staff(principal, code):
         d = await _stub(request).GetDossier(pb.GetDossierRequest(code=code), timeout=DEADLINE_SECONDS)
         return _json(_full(d, officer=True))
+    if principal is not None and principal.id_number:
+        try:
+            d = await _stub(request).GetDossierForApplicant(
+                pb.GetDossierForApplicantRequest(code=code, id_number=principal.id_number), timeout=DEADLINE_SECONDS)
+            return _json(_full(d, officer=False))
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.PERMISSION_DENIED:
+                raise
+            # Not this citizen's dossier (or no such code): the answer anyone gets, nothing more.
     batcher = _public_status_batcher(request)
     if batcher is not None:
         s = await batcher.get(code)
