@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -26,9 +27,10 @@ def test_a_listener_on_a_port_fails_at_once(tmp_path: Path) -> None:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         started = time.monotonic()
-        with pytest.raises(EmbeddedError, match="already in use"):
+        with pytest.raises(EmbeddedError, match="already in use") as caught:
             _stack(tmp_path, listener.getsockname()[1]).check_ports()
         assert time.monotonic() - started < 2
+        assert f"held by a listener (pid {os.getpid()}: " in str(caught.value)  # says who, not just "another make run?"
 
 
 def test_a_port_held_by_a_connection_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,7 +58,9 @@ def test_a_port_held_by_a_connection_is_waited_for(tmp_path: Path, monkeypatch: 
         client.bind(("127.0.0.1", 0))
         client.connect(server.getsockname())
         try:
-            with pytest.raises(EmbeddedError, match="already in use"):  # still held after the wait
+            with pytest.raises(EmbeddedError, match="already in use") as caught:  # still held after the wait
                 _stack(tmp_path, client.getsockname()[1]).check_ports()
+            assert f"held by an established connection (pid {os.getpid()}: " in str(caught.value)
+            assert "MOTCUA_DEV_GRPC_BASE_PORT" in str(caught.value)
         finally:
             client.close()

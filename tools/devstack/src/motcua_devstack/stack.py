@@ -63,6 +63,45 @@ def _listening(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+#: /proc/net/tcp state codes of the sockets that can hold a local port.
+_TCP_STATES = {"01": "an established connection", "0A": "a listener", "06": "a closing connection",
+               "08": "a closing connection", "02": "a connection being opened"}
+
+
+def port_holders(host: str, port: int) -> list[str]:
+    """Who holds host:port, as far as /proc tells: "a listener (pid 123: python -m motcua_notification)".
+
+    Linux only; sockets of other users' processes are named without their process. Empty when nothing is found
+    (another OS, or the socket went away meanwhile)."""
+    v4 = f"{int.from_bytes(socket.inet_aton(host), 'little'):08X}"
+    addresses = {f"{v4}:{port:04X}", f"00000000:{port:04X}",  # /proc/net/tcp: the host, any address
+                 f"0000000000000000FFFF0000{v4}:{port:04X}", f"{'0' * 32}:{port:04X}"}  # tcp6: v4-mapped, any
+    found: dict[str, str] = {}  # socket inode -> what
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as table:
+                next(table)
+                for line in table:
+                    fields = line.split()
+                    if fields[1] in addresses and fields[3] in _TCP_STATES:
+                        found[fields[9]] = _TCP_STATES[fields[3]]
+        except (OSError, StopIteration):
+            continue
+    owners: dict[str, str] = {}
+    if found:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                for fd in os.listdir(f"/proc/{pid}/fd"):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:[") and target[8:-1] in found and target[8:-1] not in owners:
+                        with open(f"/proc/{pid}/cmdline", "rb") as cmd:
+                            command = cmd.read().replace(b"\0", b" ").decode(errors="replace").strip()[:80]
+                        owners[target[8:-1]] = f"pid {pid}: {command}"
+            except OSError:  # gone meanwhile, or another user's
+                continue
+    return [f"{what} ({owners[inode]})" if inode in owners else what for inode, what in found.items()]
+
+
 @dataclass
 class StackConfig:
     """Where things listen; read once from the environment."""
@@ -177,8 +216,15 @@ class Stack:
             if not taken:
                 return
             if any(_listening(c.host, port) for port in taken.values()) or time.monotonic() >= deadline:
-                busy = [f"{what} {c.host}:{port}" for what, port in taken.items()]
-                raise EmbeddedError("ports already in use (another `make run`?): " + ", ".join(busy))
+                busy = []
+                for what, port in taken.items():
+                    holders = port_holders(c.host, port)
+                    busy.append(f"{what} {c.host}:{port}" + (f" held by {', '.join(holders)}" if holders else ""))
+                raise EmbeddedError(
+                    "ports already in use (another `make run`?): " + "; ".join(busy) + ". A connection holding a port "
+                    "is another program's outgoing connection (the default ports lie in the kernel's range for "
+                    "those): wait for it to end, or move the stack with MOTCUA_HTTP_PORT, MOTCUA_DEV_GRPC_BASE_PORT "
+                    "and MOTCUA_DEV_METRICS_BASE_PORT")
             time.sleep(0.25)
 
     def start_infrastructure(self) -> None:
