@@ -163,6 +163,9 @@ async def test_the_applicant_signed_in_sees_her_dossier_in_full_and_others_see_t
     assert mine.json()["history"][-1]["actor_name"] == ""  # as with the token: officers' names are not shown
     with_token = await client.get(f"/api/v1/dossiers/{code}", params={"token": created.json()["public_token"]})
     assert mine.json() == with_token.json()  # the same full view the receipt's token opens
+    for full in (mine, with_token, await client.get(f"/api/v1/dossiers/{code}", headers=officer_headers(client))):
+        assert full.headers["cache-control"] == "private, no-store"  # personal data: no cache keeps it
+        assert full.headers["referrer-policy"] == "no-referrer"
 
     anonymous = await client.get(f"/api/v1/dossiers/{code}")
     for other in ("079190009999", None):  # another citizen; a citizen whose sign-in carries no ID number

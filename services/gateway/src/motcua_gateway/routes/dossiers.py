@@ -286,6 +286,10 @@ def _limit(request: Request, kind: str, principal: Principal | None) -> None:
     _limiter(request, kind).check(client_ip(request, trust_forwarded_for=request.app.state.settings.rate_limit_trust_forwarded_for))
 
 
+#: On every answer that holds personal data: no cache keeps it, no link sends its URL (which may hold the token) on.
+PERSONAL_DATA_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), status_code=status,
                     media_type="application/json", headers=headers)
@@ -458,15 +462,15 @@ async def get_dossier(request: Request, code: _CODE, principal: _Principal, toke
     if token:
         d = await _stub(request).GetDossierByToken(pb.GetDossierByTokenRequest(code=code, public_token=token),
                                                     timeout=DEADLINE_SECONDS)
-        return _json(_full(d, officer=False))
+        return _json(_full(d, officer=False), headers=PERSONAL_DATA_HEADERS)
     if _staff(principal, code):
         d = await _stub(request).GetDossier(pb.GetDossierRequest(code=code), timeout=DEADLINE_SECONDS)
-        return _json(_full(d, officer=True))
+        return _json(_full(d, officer=True), headers=PERSONAL_DATA_HEADERS)
     if principal is not None and principal.id_number:
         try:
             d = await _stub(request).GetDossierForApplicant(
                 pb.GetDossierForApplicantRequest(code=code, id_number=principal.id_number), timeout=DEADLINE_SECONDS)
-            return _json(_full(d, officer=False))
+            return _json(_full(d, officer=False), headers=PERSONAL_DATA_HEADERS)
         except grpc.aio.AioRpcError as exc:
             if exc.code() != grpc.StatusCode.PERMISSION_DENIED:
                 raise
@@ -489,8 +493,7 @@ async def _receipt(request: Request, code: str, token: str | None, principal: Pr
                                             timeout=RECEIPT_DEADLINE_SECONDS)
     disposition = "inline" if fmt == pb.RECEIPT_FORMAT_HTML else "attachment"
     return Response(reply.content, media_type=reply.content_type,
-                    headers={"Content-Disposition": f'{disposition}; filename="{reply.filename}"',
-                             "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"})
+                    headers={"Content-Disposition": f'{disposition}; filename="{reply.filename}"', **PERSONAL_DATA_HEADERS})
 
 
 @router.get("/dossiers/{code}/receipt", response_class=Response, summary="The receipt as a printable HTML page",
