@@ -155,7 +155,7 @@ class DossierService:
         officer = submission.assisted_by is not None and submission.assisted_by.role == "officer"
         status = Status.RECEIVED if officer else Status.NEW
         working_days = facts.working_days_for(submission.channel)
-        due = calendar.due_date(now, working_days, agency_code) if status == Status.RECEIVED else None
+        due = calendar.due_date(now, working_days, agency_code)
         root = self._new(facts, agency_code, agency_name, status, due, working_days, submission.result_delivery,
                          submission.assisted_by, submission.documents)
         dossiers = [root]
@@ -167,7 +167,8 @@ class DossierService:
                     log.warning("linked_procedure_unavailable", procedure_code=code, reason=exc.code)
                     continue
                 days = other.working_days_for(submission.channel)
-                dossiers.append(self._new(other, other.agency_code, other.agency_name, Status.NEW, None, days,
+                dossiers.append(self._new(other, other.agency_code, other.agency_name, Status.NEW,
+                                          calendar.due_date(now, days, other.agency_code), days,
                                           submission.result_delivery, SYSTEM_LINKER, ()))
         actor = submission.assisted_by or Actor("citizen", "citizen")
         pending = _Pending(repo.Registration(
@@ -185,7 +186,7 @@ class DossierService:
         return Submitted(Dossier(
             code=root_code, public_token=root.public_token, version=1, procedure_code=facts.code,
             procedure_version=facts.version, procedure_name=facts.name, agency_code=agency_code, agency_name=agency_name,
-            status=status, received_at=now, due_at=due.due_at if due else None, due_basis=root.due_basis, paused_at=None,
+            status=status, received_at=now, due_at=due.due_at, due_basis=root.due_basis, paused_at=None,
             processing_working_days=working_days, collect_at=root.collect_at, channel=submission.channel,
             assisted_by=submission.assisted_by, result_delivery=submission.result_delivery, consent=submission.consent,
             contact_ref=root.contact_ref, applicant=submission.applicant, documents=submission.documents, parent_code="",
@@ -351,18 +352,18 @@ class DossierService:
             if expected_version and expected_version != locked.version:
                 raise errors.stale_version(code, expected_version, locked.version)
             row = lifecycle.find(locked.status, to)
-            started = locked.due_at is not None
-            if row is None or (row.clock == "start" and started) or (row.clock == "resume" and not started):
+            if row is None:
                 allowed = [lifecycle.label(s) for s in lifecycle.allowed_from(locked.status)]
                 raise errors.transition_refused(code, lifecycle.label(locked.status), lifecycle.label(to), allowed)
             if row.reason_required and not reason:
                 raise errors.reason_required(lifecycle.label(to))
             now = _now()
             due_at, basis, paused_at = locked.due_at, locked.due_basis, locked.paused_at
-            if row.clock == "start":
+            if due_at is None and to == Status.RECEIVED:
+                # Registered before every receipt carried its appointment: the clock starts at acceptance.
                 due = calendar.due_date(now, locked.processing_working_days, locked.agency_code)
                 due_at, basis, paused_at = due.due_at, due_basis_json(due), None
-            elif row.clock == "pause" and started and paused_at is None:
+            elif row.clock == "pause" and due_at is not None and paused_at is None:
                 paused_at = now
             elif row.clock == "resume" and paused_at is not None and due_at is not None and basis is not None:
                 minutes = calendar.working_minutes_between(paused_at, now, locked.agency_code)

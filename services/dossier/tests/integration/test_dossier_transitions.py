@@ -31,19 +31,21 @@ async def test_a_dossier_through_its_lifecycle_with_a_pause(
     stub: pb_grpc.DossierServiceStub, frozen_now, outbox  # type: ignore[no-untyped-def]
 ) -> None:
     frozen_now(at(23, 9))  # Monday
-    code = (await stub.SubmitDossier(submit_request("life-0001"))).dossier.code
+    submitted = (await stub.SubmitDossier(submit_request("life-0001"))).dossier
+    code = submitted.code
+    # The appointment is set at receipt, online too: 5 working days, same time of day, the weekend skipped.
+    assert submitted.status_code == 1 and submitted.due_label_vi == "Sáng ngày 30/11/2020"
+    assert submitted.due_basis.working_days == 5 and len(submitted.due_basis.skipped_days) == 2
     frozen_now(at(23, 10))
     accepted = await move(stub, code, 2, version=1)
-    assert accepted.version == 2 and accepted.due_label_vi == "Sáng ngày 30/11/2020"  # 5 working days, same time of day
-    assert accepted.due_basis.working_days == 5 and len(accepted.due_basis.skipped_days) == 2
+    assert accepted.version == 2 and accepted.due_at == submitted.due_at  # acceptance does not move the appointment
     await move(stub, code, 4)
     frozen_now(at(27, 16, 30))  # Friday 16:30: ask for a supplement
     await move(stub, code, 5, reason="Bổ sung bản sao Giấy chứng tử có chứng thực")
     frozen_now(at(30, 9))  # Monday 09:00: documents in, back to processing; 120 working minutes paused
     resumed = await move(stub, code, 4)
     assert resumed.due_basis.paused_working_minutes == 120
-    # 10:00 + 120 working minutes = 12:00, which the "from 12:00" rule labels as the afternoon.
-    assert resumed.due_label_vi == "Chiều ngày 30/11/2020" and resumed.due_at.ToDatetime().hour == 5  # 12:00 local
+    assert resumed.due_label_vi == "Sáng ngày 30/11/2020" and resumed.due_at.ToDatetime().hour == 4  # 11:00 local
     frozen_now(at(30, 11))
     await move(stub, code, 9)
     done = await move(stub, code, 10)
@@ -98,4 +100,36 @@ async def test_a_counter_submission_is_received_at_once_with_its_appointment(
     assert reply.receipt.due_label_vi == "Chiều ngày 09/12/2020"
     assert reply.dossier.assisted_by.id == "canbo.benthanh"
     with pytest.raises(grpc.aio.AioRpcError):
-        await move(stub, reply.dossier.code, 2)  # already accepted: the clock cannot start twice
+        await move(stub, reply.dossier.code, 2)  # already accepted
+
+
+async def test_a_supplement_asked_at_reception_pauses_the_appointment_set_at_receipt(
+    stub: pb_grpc.DossierServiceStub, frozen_now  # type: ignore[no-untyped-def]
+) -> None:
+    """1 → 5 → 2: the clock set at receipt stops while the citizen completes the dossier, then runs on."""
+    frozen_now(at(23, 9))  # Monday
+    submitted = (await stub.SubmitDossier(submit_request("life-0004"))).dossier
+    frozen_now(at(23, 10))
+    await move(stub, submitted.code, 5, reason="Thiếu bản sao Giấy chứng tử")
+    frozen_now(at(24, 10))  # a whole working day later (08:00–12:00, 13:30–17:30 = 480 minutes)
+    accepted = await move(stub, submitted.code, 2)
+    assert accepted.due_basis.paused_working_minutes == 480
+    assert accepted.due_label_vi == "Sáng ngày 01/12/2020"  # 30/11 09:00 + one working day
+
+
+async def test_a_dossier_paused_before_acceptance_is_never_stuck(
+    stub: pb_grpc.DossierServiceStub, frozen_now  # type: ignore[no-untyped-def]
+) -> None:
+    """1 → 5 → 6 → 4 → 9 → 10: every move the refusal lists is one the service makes."""
+    frozen_now(at(23, 9))
+    code = (await stub.SubmitDossier(submit_request("life-0005"))).dossier.code
+    await move(stub, code, 5, reason="Thiếu tờ khai")
+    await move(stub, code, 6)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await move(stub, code, 10)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    frozen_now(at(24, 9))
+    processing = await move(stub, code, 4)
+    assert processing.status_code == 4 and processing.due_basis.paused_working_minutes > 0
+    await move(stub, code, 9)
+    assert (await move(stub, code, 10)).status_code == 10

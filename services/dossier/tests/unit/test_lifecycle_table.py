@@ -58,3 +58,24 @@ def test_illegal_moves_are_absent() -> None:
     assert lifecycle.find(Status.NEW, Status.PROCESSED) is None
     assert lifecycle.find(Status.RESULT_RETURNED, Status.PROCESSING) is None
     assert lifecycle.find(Status.NOT_ACCEPTED, Status.RECEIVED) is None
+
+
+def test_every_move_out_of_a_pause_into_a_running_status_resumes_the_clock() -> None:
+    for t in TRANSITIONS:
+        if t.source in PAUSED and t.target not in PAUSED | TERMINAL:
+            assert t.clock == "resume", t
+
+
+def test_no_dead_ends_every_status_reached_from_1_can_still_reach_the_result() -> None:
+    """A dossier can always be brought to 10 (result returned) from wherever the table lets it go."""
+    def reachable(start: Status) -> set[Status]:
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in lifecycle.allowed_from(todo.pop()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    for status in reachable(Status.NEW) - TERMINAL:
+        assert Status.RESULT_RETURNED in reachable(status), status

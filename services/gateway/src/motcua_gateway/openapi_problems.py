@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from motcua_gateway import idempotency
 from motcua_gateway.auth import optional_principal
 from motcua_gateway.problems import PROBLEM
 
@@ -89,6 +90,14 @@ def document_problems(app: FastAPI, doc: dict[str, Any]) -> None:
                 responses.setdefault(code, {"description": _AUTH_RESPONSES[code]})
             if "requestBody" in operation:  # Starlette answers 400 when the body cannot be decoded at all
                 responses.setdefault("400", {"description": _UNPARSEABLE})
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == idempotency.HEADER:
+                    # Declared optional so the route answers its own 400 problem, but required by every route.
+                    parameter["required"] = True
+                    parameter["schema"] = {**parameter.get("schema", {}), "type": "string", "minLength": 8,
+                                           "maxLength": 128, "pattern": idempotency.PATTERN}
+                    parameter.get("schema", {}).pop("anyOf", None)
+                    responses.setdefault("400", {"description": "Missing or malformed Idempotency-Key"})
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 responses.setdefault("404", {"description": _UNKNOWN})
             for code, response in responses.items():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -21,6 +23,8 @@ from motcua_dossier.testing import (
 from motcua_gateway.app import create_app
 from motcua_gateway.settings import Settings
 from motcua_platform.embedded.process import free_port
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 pytestmark = pytest.mark.integration
 
@@ -78,7 +82,9 @@ async def test_submit_follow_print_and_move_a_dossier(client: httpx.AsyncClient)
     assert created.status_code == 201, created.text
     out = created.json()
     code, token = out["code"], out["public_token"]
-    assert out["status"] == 1 and out["status_label"] == "Mới đăng ký" and out["due_at"] is None
+    assert out["status"] == 1 and out["status_label"] == "Mới đăng ký"
+    due = datetime.fromisoformat(out["due_at"]).astimezone(VIETNAM)  # the appointment is set at receipt
+    assert out["due_label"] == ("Sáng" if due.hour < 12 else "Chiều") + due.strftime(" ngày %d/%m/%Y")
     assert out["receipt_url"] == f"https://dichvucong.example.vn/api/v1/dossiers/{code}/receipt?token={token}"
     assert out["status_url"] == f"https://dichvucong.example.vn/tra-cuu/{code}?token={token}"
 
@@ -88,6 +94,12 @@ async def test_submit_follow_print_and_move_a_dossier(client: httpx.AsyncClient)
     assert other.status_code == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     missing = await client.post("/api/v1/dossiers", json=body())
     assert missing.status_code == 400 and missing.headers["content-type"].startswith("application/problem+json")
+    short = await client.post("/api/v1/dossiers", json=body(), headers={"Idempotency-Key": "abc"})
+    assert short.status_code == 400 and short.json()["code"] == "IDEMPOTENCY_KEY_INVALID"
+    assert "8 đến 128 ký tự" in short.json()["detail"]
+    spec = (await client.get("/openapi.json")).json()
+    key = next(p for p in spec["paths"]["/api/v1/dossiers"]["post"]["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["required"] is True and key["schema"]["minLength"] == 8 and key["schema"]["maxLength"] == 128
 
     public = await client.get(f"/api/v1/dossiers/{code}")
     assert public.status_code == 200

@@ -1,9 +1,11 @@
 """The dossier lifecycle: national status codes 1..10 and the transition table (data).
 
 Each row of `TRANSITIONS` says which event a move emits, whether a reason is
-required, and what it does to the appointment clock:
+required, and what it does to the appointment clock. The clock starts when the
+registry receives the dossier, whatever the channel: every receipt carries its
+appointment (the registry's receipt is the receipt time, as for an online dossier
+under Nghị định 45/2020/NĐ-CP, art. 11), and acceptance by an officer does not move it.
 
-- `start`  — the dossier is accepted: the appointment is computed from now;
 - `pause`  — statuses 5, 6 and 8 stop the clock (the pause start is recorded);
 - `resume` — leaving a pause shifts the appointment by the paused working time;
 - `none`   — the clock is unaffected.
@@ -62,7 +64,7 @@ class Transition:
     source: Status
     target: Status
     event: str
-    clock: str  # start | pause | resume | none
+    clock: str  # pause | resume | none
     reason_required: bool = False
 
 
@@ -73,7 +75,7 @@ def _t(source: Status, target: Status, event: str, clock: str = "none", reason: 
 S = Status
 TRANSITIONS: tuple[Transition, ...] = (
     # Reception of an online dossier.
-    _t(S.NEW, S.RECEIVED, ACCEPTED, "start"),
+    _t(S.NEW, S.RECEIVED, ACCEPTED),
     _t(S.NEW, S.NOT_ACCEPTED, REJECTED, reason=True),
     _t(S.NEW, S.SUPPLEMENT_REQUESTED, SUPPLEMENT, "pause", reason=True),
     _t(S.NEW, S.WITHDRAWAL_REQUESTED, WITHDRAWN, reason=True),
@@ -90,8 +92,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(S.PROCESSING, S.SUSPENDED, CHANGED, "pause", reason=True),
     _t(S.PROCESSING, S.WITHDRAWAL_REQUESTED, WITHDRAWN, reason=True),
     _t(S.PROCESSING, S.PROCESSED, RESULT_READY),
-    # Waiting for the citizen's documents: accepted after supplement at reception (start), or back to processing.
-    _t(S.SUPPLEMENT_REQUESTED, S.RECEIVED, ACCEPTED, "start"),
+    # Waiting for the citizen's documents: accepted after a supplement asked at reception, or back to processing.
+    _t(S.SUPPLEMENT_REQUESTED, S.RECEIVED, ACCEPTED, "resume"),
     _t(S.SUPPLEMENT_REQUESTED, S.PROCESSING, CHANGED, "resume"),
     _t(S.SUPPLEMENT_REQUESTED, S.NOT_ACCEPTED, REJECTED, reason=True),
     _t(S.SUPPLEMENT_REQUESTED, S.FINANCIAL_OBLIGATION, CHANGED, "pause"),

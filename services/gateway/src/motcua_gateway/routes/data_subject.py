@@ -12,20 +12,18 @@ docs/data-subject-rights.md.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from motcua_gateway import data_subject
+from motcua_gateway import data_subject, idempotency
 from motcua_gateway.auth import Principal, require_roles
 from motcua_gateway.problems import problem
 from motcua_platform.errors import InvalidArgument
 
 router = APIRouter(prefix="/api/v1/data-subject", tags=["data-subject"])
-_KEY = re.compile(r"^[\x21-\x7e]{8,128}$")
 
 
 class SubjectRequest(BaseModel):
@@ -84,7 +82,7 @@ async def erase(body: SubjectRequest, request: Request,
                 principal: Annotated[Principal, Depends(require_roles("operator"))],
                 idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> Any:
     key = (idempotency_key or "").strip()
-    if not _KEY.match(key):
+    if not idempotency.well_formed(key):
         raise InvalidArgument("IDEMPOTENCY_KEY_REQUIRED", "Idempotency-Key header: 8 to 128 visible ASCII characters",
                               "Cần header Idempotency-Key (8 đến 128 ký tự ASCII, ví dụ một UUID).")
     who = data_subject.identity(body.phone, body.id_number)

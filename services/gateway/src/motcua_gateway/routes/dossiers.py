@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from motcua.common.v1 import common_pb2
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1.dossier_service_pb2_grpc import DossierServiceStub
+from motcua_gateway import idempotency
 from motcua_gateway.auth import Principal, optional_principal, require_roles
 from motcua_gateway.batching import PublicStatusBatcher, SubmitBatcher, per_channel
 from motcua_gateway.problems import problem
@@ -109,7 +110,9 @@ class SubmitOut(BaseModel):
     public_token: str = Field(description="Secret of the receipt: opens the full view and the receipt")
     status: int = Field(description="National status code 1..10")
     status_label: str = Field(examples=["Mới đăng ký"])
-    due_at: datetime | None = Field(description="Appointment; null until an officer accepts an online dossier")
+    due_at: datetime | None = Field(description="Appointment to return the result (hẹn trả kết quả), N working days "
+                                                "after the receipt, which is this submission; null only for dossiers "
+                                                "registered before appointments were set at receipt")
     due_label: str = Field(examples=["Chiều ngày 09/12/2020"])
     receipt_url: str
     receipt_pdf_url: str
@@ -375,12 +378,12 @@ _Principal = Annotated[Principal | None, Depends(optional_principal)]
     description=(
         "Requires an `Idempotency-Key` header (e.g. a UUID): repeating the same key with the same body returns the same "
         "dossier (200, `replayed: true`); the same key with another body is refused (422); a missing key is 400. "
-        "Online submissions start as 1 *Mới đăng ký* (the appointment is set when an officer accepts them); an officer's "
+        "Online submissions start as 1 *Mới đăng ký* and every submission gets its appointment at receipt; an officer's "
         "bearer token makes it a counter submission, received at once (2 *Được tiếp nhận*) with its appointment. "
         "Missing required documents, an unknown or withdrawn procedure are 422 with the Vietnamese reason."
     ),
     responses={200: {"description": "Replay of an earlier submission", "model": SubmitOut},
-               400: {"description": "Missing Idempotency-Key (problem+json)"},
+               400: {"description": "Missing or malformed Idempotency-Key (problem+json)"},
                403: {"description": "A counter channel (e.g. home_visit) without an officer's token"},
                422: {"description": "Invalid submission (problem+json, Vietnamese `detail`)"},
                429: {"description": "Too many anonymous submissions from this address"}},
@@ -394,6 +397,10 @@ async def submit_dossier(
     if not idempotency_key or not idempotency_key.strip():
         return problem(400, code="IDEMPOTENCY_KEY_REQUIRED", detail="the Idempotency-Key header is required",
                        detail_vi="Thiếu tiêu đề Idempotency-Key (ví dụ một UUID) để gửi lại yêu cầu an toàn.")
+    if not idempotency.well_formed(idempotency_key.strip()):
+        return problem(400, code="IDEMPOTENCY_KEY_INVALID",
+                       detail="the Idempotency-Key header must be 8 to 128 visible ASCII characters",
+                       detail_vi="Idempotency-Key phải gồm 8 đến 128 ký tự ASCII (ví dụ một UUID).")
     _limit(request, "submit", principal)
     officer = principal is not None and principal.has_role("officer")
     volunteer = principal is not None and principal.has_role("volunteer")

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from motcua.common.v1 import common_pb2
 from motcua.scheduler.v1 import scheduler_service_pb2 as pb
 from motcua.scheduler.v1.scheduler_service_pb2_grpc import SchedulerServiceStub
+from motcua_gateway import idempotency
 from motcua_gateway.auth import Principal, optional_principal, require_roles
 from motcua_gateway.batching import per_channel
 from motcua_gateway.problems import problem
@@ -503,6 +504,9 @@ def _idempotency_key(value: str | None) -> str:
         raise InvalidArgument("IDEMPOTENCY_KEY_REQUIRED", "the Idempotency-Key header is required",
                               "Thiếu tiêu đề Idempotency-Key: mỗi yêu cầu đặt lịch cần một mã riêng để không bị đặt "
                               "trùng khi gửi lại.")
+    if not idempotency.well_formed(value.strip()):
+        raise InvalidArgument("IDEMPOTENCY_KEY_INVALID", "the Idempotency-Key header must be 8 to 128 visible ASCII characters",
+                              "Idempotency-Key phải gồm 8 đến 128 ký tự ASCII (ví dụ một UUID).")
     return value
 
 
