@@ -2,9 +2,11 @@
 
 Fields follow the national form (Mẫu số 01, Thông tư 01/2018/TT-VPCP): the receiving
 unit, code, applicant, address, phone, e-mail, what is asked, the documents with
-originals and copies, the processing time, when received, the appointment, where
-to collect the result, the receiving officer — plus a QR code to the public status
-page. The PDF embeds Be Vietnam Pro (SIL Open Font License, from the
+originals and copies, the number of sets, the processing time, when received, the
+appointment, where the applicant registered to receive the result, the entry in the
+register (the agency's register of the day, the day's sequence number), the copy
+("Liên: giao khách hàng", the applicant's), the receiving officer — plus a QR code
+to the public status page. The PDF embeds Be Vietnam Pro (SIL Open Font License, from the
 `fontpkg-be-vietnam-pro` wheel), a typeface drawn for Vietnamese, so every diacritic
 renders and the text stays extractable.
 """
@@ -24,10 +26,13 @@ from fpdf import FPDF
 
 from motcua_dossier.domain.calendar import VIETNAM
 from motcua_dossier.domain.calendar import label_vi as due_label
+from motcua_dossier.domain.codes import parse_code
 from motcua_dossier.domain.lifecycle import Status
 from motcua_dossier.domain.model import CHANNEL_LABELS_VI, Dossier, ResultDelivery
 
 TITLE = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
+#: The form has two copies, one kept by the office and one given to the applicant; this is the applicant's.
+COPY = "Liên: giao khách hàng"
 DELIVERY_VI = {
     ResultDelivery.COUNTER: "Nhận trực tiếp tại Bộ phận Một cửa",
     ResultDelivery.POST: "Nhận qua dịch vụ bưu chính công ích tại địa chỉ người nộp",
@@ -63,6 +68,8 @@ class ReceiptView:
     status_label: str
     qr_url: str
     issued_on: str
+    register_book: str
+    register_number: str
 
 
 def _fmt_time(moment: datetime) -> str:
@@ -83,6 +90,7 @@ def view_of(d: Dossier, qr_url: str) -> ReceiptView:
     from motcua_dossier.domain.lifecycle import label
 
     local = d.received_at.astimezone(VIETNAM)
+    code = parse_code(d.code)
     appointment = due_label(d.due_at) if d.due_at else "Sẽ hẹn khi hồ sơ được tiếp nhận"
     if d.due_at:
         appointment = f"{d.due_at.astimezone(VIETNAM):%H} giờ {d.due_at.astimezone(VIETNAM):%M} phút, {appointment}"
@@ -94,7 +102,13 @@ def view_of(d: Dossier, qr_url: str) -> ReceiptView:
         collect_at=d.collect_at, delivery=DELIVERY_VI[d.result_delivery], officer=receiving_officer(d),
         channel=CHANNEL_LABELS_VI[d.channel], status_label=label(d.status), qr_url=qr_url,
         issued_on=f"ngày {local:%d} tháng {local:%m} năm {local:%Y}",
+        register_book=f"{code.agency_code}/{code.day:%d%m%Y}", register_number=f"{code.sequence:04d}",
     )
+
+
+def register_line(view: ReceiptView) -> str:
+    """The form's register entry: the agency's register of the receipt day, and the day's sequence number."""
+    return f"Vào Sổ theo dõi hồ sơ, Quyển số: {view.register_book}, Số thứ tự: {view.register_number}"
 
 
 def _days(n: int) -> str:
@@ -136,7 +150,7 @@ def render_html(view: ReceiptView) -> bytes:
   <div><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><b>Độc lập - Tự do - Hạnh phúc</b><i>{e(view.issued_on)}</i></div>
 </div>
 <h1>{e(TITLE)}</h1>
-<div class="code">Mã hồ sơ: {e(view.code)}</div>
+<div class="code">Mã hồ sơ: {e(view.code)}<br><i>({e(COPY)})</i></div>
 <div class="qr">{qr_svg}<br>Quét mã để tra cứu<br>tình trạng hồ sơ</div>
 <p>Bộ phận tiếp nhận và trả kết quả {e(view.agency_name)} tiếp nhận hồ sơ của:</p>
 <p>Ông/Bà: <b>{e(view.applicant_name)}</b></p>
@@ -149,7 +163,8 @@ def render_html(view: ReceiptView) -> bytes:
 <p>3. Thời gian giải quyết hồ sơ theo quy định: {e(_days(view.processing_days))}.</p>
 <p>4. Thời gian nhận hồ sơ: {e(view.received_at)}.</p>
 <p>5. Thời gian trả kết quả giải quyết hồ sơ: <b>{e(view.appointment)}</b>.</p>
-<p>6. Nơi trả kết quả: {e(view.collect_at)} ({e(view.delivery)}).</p>
+<p>6. Đăng ký nhận kết quả tại: {e(view.collect_at)} ({e(view.delivery)}).</p>
+<p>{e(register_line(view))}</p>
 <p>Tình trạng hồ sơ: {e(view.status_label)}. Tra cứu: <a href="{e(view.qr_url)}">{e(view.qr_url)}</a></p>
 <div class="sign">
   <div><b>NGƯỜI NỘP HỒ SƠ</b><br><i>(Ký và ghi rõ họ tên)</i><br><br><br>{e(view.applicant_name)}</div>
@@ -211,6 +226,8 @@ def render_pdf(view: ReceiptView) -> bytes:
     pdf.multi_cell(width, 7, TITLE, align="C")
     pdf.set_font("BVP", "B", 11)
     pdf.multi_cell(width, 6, f"Mã hồ sơ: {view.code}", align="C")
+    pdf.set_font("BVP", "", 10)
+    pdf.multi_cell(width, 5, f"({COPY})", align="C")
     pdf.ln(2)
 
     qr_size = 34
@@ -226,13 +243,13 @@ def render_pdf(view: ReceiptView) -> bytes:
 
     text_width = width - qr_size - 6
 
-    def line(label: str, value: str, *, w: float = width, bold_value: bool = False) -> None:
+    def line(label: str, value: str, *, w: float = width, bold_value: bool = False, align: str = "J") -> None:
         pdf.set_x(pdf.l_margin)
         pdf.set_font("BVP", "", 11)
         if bold_value:
-            pdf.multi_cell(w, 6, f"{label}**{value}**", markdown=True)
+            pdf.multi_cell(w, 6, f"{label}**{value}**", markdown=True, align=align)
         else:
-            pdf.multi_cell(w, 6, f"{label}{value}")
+            pdf.multi_cell(w, 6, f"{label}{value}", align=align)
 
     line("Bộ phận tiếp nhận và trả kết quả ", f"{view.agency_name} tiếp nhận hồ sơ của:", w=text_width)
     line("Ông/Bà: ", view.applicant_name, w=text_width, bold_value=True)
@@ -260,9 +277,10 @@ def render_pdf(view: ReceiptView) -> bytes:
     line("3. Thời gian giải quyết hồ sơ theo quy định: ", _days(view.processing_days) + ".")
     line("4. Thời gian nhận hồ sơ: ", view.received_at + ".")
     line("5. Thời gian trả kết quả giải quyết hồ sơ: ", view.appointment + ".", bold_value=True)
-    line("6. Nơi trả kết quả: ", f"{view.collect_at} ({view.delivery}).")
+    line("6. Đăng ký nhận kết quả tại: ", f"{view.collect_at} ({view.delivery}).")
+    line(register_line(view), "")
     line("Tình trạng hồ sơ: ", view.status_label + ".")
-    line("Tra cứu hồ sơ: ", view.qr_url)
+    line("Tra cứu hồ sơ: ", view.qr_url, align="L")  # a long link: justifying its first line spreads the words
     pdf.ln(6)
 
     top = pdf.get_y()

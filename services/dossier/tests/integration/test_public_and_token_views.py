@@ -133,3 +133,26 @@ async def test_due_date_rpc_uses_the_override_table(stub: pb_grpc.DossierService
     after = await stub.ComputeDueDate(request)
     assert after.label_vi == "Chiều ngày 25/11/2026"
     assert [(s.date.day, s.reason) for s in after.skipped_days] == [(24, "Nghỉ theo quyết định của UBND phường")]
+
+
+async def test_an_online_receipt_prints_its_appointment_and_its_qr_opens_the_status_page(
+    stub: pb_grpc.DossierServiceStub,
+) -> None:
+    """A dossier submitted online (status 1): the PDF's text carries the appointment, its QR decodes to the status URL."""
+    import io
+
+    import pypdfium2
+    import zxingcpp
+    from pypdf import PdfReader
+
+    submitted = (await stub.SubmitDossier(submit_request("view-0004"))).dossier
+    assert submitted.status_code == 1 and submitted.due_label_vi
+    pdf = (await stub.GetReceipt(pb.GetReceiptRequest(code=submitted.code, format=pb.RECEIPT_FORMAT_PDF,
+                                                      public_token=submitted.public_token))).content
+    text = " ".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert f"Mã hồ sơ: {submitted.code}" in text and submitted.due_label_vi in text
+    assert f"Số thứ tự: {submitted.code[-4:]}" in text and "Trần Thị Ngọc Ánh" in text
+    image = pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil()
+    decoded = [b.text for b in zxingcpp.read_barcodes(image) if b.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(decoded) == 1 and decoded[0].startswith("http")
+    assert decoded[0].endswith(f"/tra-cuu/{submitted.code}?token={submitted.public_token}")

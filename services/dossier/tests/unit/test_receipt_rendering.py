@@ -71,6 +71,8 @@ def test_pdf_is_a4_with_every_field_and_extractable_vietnamese(view: receipt.Rec
         "+84912345678", "anh.tran@example.vn", "Đăng ký lại khai tử", "Tờ khai đăng ký lại khai tử",
         "Bản sao Giấy chứng tử trước đây được cấp hợp lệ", "05 ngày làm việc", "14 giờ 05 phút, ngày 02/12/2020",
         "Chiều ngày 09/12/2020", "Bộ phận Một cửa, UBND phường Sài Gòn", "Nguyễn Thị Lan", "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "(Liên: giao khách hàng)", "6. Đăng ký nhận kết quả tại: Bộ phận Một cửa",
+        "Vào Sổ theo dõi hồ sơ, Quyển số: 000.00.41.H29/02122020, Số thứ tự: 0080", "2. Số lượng hồ sơ: 01 (bộ)",
     ):
         assert expected in text, expected
 
@@ -86,13 +88,14 @@ def test_html_is_printable_escaped_and_holds_the_qr(view: receipt.ReceiptView, d
     page = receipt.render_html(view).decode("utf-8")
     assert "@page { size: A4" in page and "<svg" in page
     assert "Chiều ngày 09/12/2020" in page and "Trần Thị Ngọc Ánh" in page
+    assert "(Liên: giao khách hàng)" in page and "Số thứ tự: 0080" in page and "Đăng ký nhận kết quả tại:" in page
     hostile = receipt.view_of(
         Dossier(**{**dossier.__dict__, "applicant": Applicant("<script>x</script>", "079190001234", "+84912345678")}),
         view.qr_url)
     assert "<script>x" not in receipt.render_html(hostile).decode("utf-8")
 
 
-def test_a_dossier_not_yet_accepted_says_the_appointment_comes_later(dossier: Dossier) -> None:
+def test_a_dossier_registered_before_appointments_were_set_at_receipt_says_it_comes_later(dossier: Dossier) -> None:
     new = Dossier(**{**dossier.__dict__, "status": Status.NEW, "due_at": None, "history": []})
     v = receipt.view_of(new, "https://x/tra-cuu/c?token=t")
     assert v.appointment == "Sẽ hẹn khi hồ sơ được tiếp nhận"
