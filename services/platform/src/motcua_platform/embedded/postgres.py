@@ -106,7 +106,8 @@ class EmbeddedPostgres:
         self.durable = durable
         self.log = log
         self.max_connections = max_connections
-        #: Load pg_stat_statements (benchmarks read what each statement cost); off by default.
+        #: Load pg_stat_statements and record commit timestamps (benchmarks read what each statement cost and
+        #: when each transaction committed); off by default.
         self.statement_stats = statement_stats
         self.process: subprocess.Popen[bytes] | None = None
         self._bin = _bin_dir()
@@ -196,7 +197,8 @@ class EmbeddedPostgres:
             "log_destination=stderr",
         ]
         if self.statement_stats:
-            args += ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+            args += ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all",
+                     "-c", "track_commit_timestamp=on"]
         if not self.durable:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         self.process = subprocess.Popen(
