@@ -209,10 +209,27 @@ async def test_counter_submission_with_linked_dossiers_and_journey(client: httpx
         headers={"Idempotency-Key": str(uuid.uuid4()), **officer_headers(client, agency="000.00.41.H29")})
     assert created.status_code == 201, created.text
     out = created.json()
-    assert out["status"] == 2 and out["due_label"].startswith("Chiều ngày") and len(out["linked_codes"]) == 2
+    due = datetime.fromisoformat(out["due_at"]).astimezone(VIETNAM)  # the label follows the time of day of the receipt
+    assert out["status"] == 2 and out["due_label"] == ("Sáng" if due.hour < 12 else "Chiều") + due.strftime(" ngày %d/%m/%Y")
+    assert len(out["linked_codes"]) == 2
     journey = await client.get(f"/api/v1/dossiers/{out['code']}/journey", params={"token": out["public_token"]})
-    assert [s["relation"] for s in journey.json()["steps"]] == ["root", "linked", "linked"]
+    steps = journey.json()["steps"]
+    assert [s["relation"] for s in steps] == ["root", "linked", "linked"]
     assert (await client.get(f"/api/v1/dossiers/{out['code']}/journey")).status_code == 422
+
+    # The agency that runs a linked procedure reads its own linked dossier in full (the events carry no personal
+    # data), with its agency's token; of the root dossier (another agency's) it gets the public view.
+    linked = steps[1]
+    mine = officer_headers(client, agency=linked["agency_code"], roles=["agency"])
+    full = await client.get(f"/api/v1/dossiers/{linked['code']}", headers=mine)
+    assert full.status_code == 200 and full.json()["view"] == "officer"
+    assert full.json()["applicant"]["id_number"] == "079190001234"
+    assert full.headers["cache-control"] == "private, no-store"
+    other = await client.get(f"/api/v1/dossiers/{out['code']}", headers=mine)  # the root: the public view
+    assert other.status_code == 200 and "applicant" not in other.json() and other.json()["code"] == out["code"]
+    unbound = officer_headers(client, agency=None, roles=["agency"])  # an agency token must name its agency
+    public = await client.get(f"/api/v1/dossiers/{linked['code']}", headers=unbound)
+    assert public.status_code == 200 and "applicant" not in public.json()
 
 
 async def test_counter_channel_needs_an_officer_and_missing_documents_are_named(client: httpx.AsyncClient) -> None:

@@ -355,9 +355,14 @@ def _check_agency(principal: Principal, code: str) -> None:
 
 
 def _staff(principal: Principal | None, code: str) -> bool:
-    """True for an officer or operator allowed to see `code` in full (403 for another agency's officer)."""
-    if principal is None or not principal.has_role("officer", "operator"):
+    """True for an officer or operator allowed to see `code` in full (403 for another agency's officer), and for
+    an agency's system reading a dossier of its own agency, e.g. a linked dossier (liên thông) it must process:
+    the events it receives carry no personal data. Another agency's dossier, or any dossier for an agency token
+    without its agency claim, gets what anyone gets."""
+    if principal is None:
         return False
+    if not principal.has_role("officer", "operator"):
+        return principal.has_role("agency") and bool(principal.agency) and code.rsplit("-", 2)[0] == principal.agency
     _check_agency(principal, code)
     return True
 
