@@ -159,6 +159,12 @@ class DossierService:
         root = self._new(facts, agency_code, agency_name, status, due, working_days, submission.result_delivery,
                          submission.assisted_by, submission.documents)
         dossiers = [root]
+        if not submission.skip_linked and submission.subject_birth_date is None and linked.needs_birth_date(facts.code):
+            # Without it the registry cannot tell whether the child gets the linked dossiers: say so, not skip them.
+            raise errors.invalid("subject_birth_date", "a birth registration needs the child's birth date "
+                                 "(or skip_linked to create no linked dossiers)",
+                                 "Cần ngày sinh của trẻ để tạo hồ sơ liên thông (đăng ký thường trú, cấp thẻ bảo hiểm "
+                                 "y tế cho trẻ dưới 6 tuổi); nếu không làm liên thông, chọn không tạo hồ sơ liên thông.")
         if not submission.skip_linked:
             for code in linked.linked_codes(facts.code, subject_birth_date=submission.subject_birth_date, on=day):
                 try:

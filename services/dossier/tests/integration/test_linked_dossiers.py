@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import grpc
 import pytest
 
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1 import dossier_service_pb2_grpc as pb_grpc
 from motcua_dossier.domain.calendar import VIETNAM
 from motcua_dossier.testing import BIRTH, DEATH, HEALTH_CARD, RESIDENCE, RESIDENCE_REMOVAL, submit_request
+from motcua_platform.grpc_client import decode_rpc_error
 
 pytestmark = pytest.mark.integration
 
@@ -52,3 +54,16 @@ async def test_no_linked_dossiers_for_an_older_child_or_when_declined(stub: pb_g
     declined = await stub.SubmitDossier(submit_request("link-0005", procedure_code=BIRTH, birth=(2026, 1, 1),
                                                        skip_linked=True))
     assert list(older.dossier.linked_codes) == [] and list(declined.dossier.linked_codes) == []
+
+
+async def test_a_birth_registration_without_the_birth_date_is_refused_not_silently_unlinked(
+    stub: pb_grpc.DossierServiceStub, outbox  # type: ignore[no-untyped-def]
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.SubmitDossier(submit_request("link-0006", procedure_code=BIRTH))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    error = decode_rpc_error(refused.value)
+    assert error.code == "DOSSIER_INVALID" and "Cần ngày sinh của trẻ" in error.message_vi
+    assert await outbox() == []  # nothing registered, no number taken
+    declined = await stub.SubmitDossier(submit_request("link-0007", procedure_code=BIRTH, skip_linked=True))
+    assert list(declined.dossier.linked_codes) == [] and declined.dossier.code.endswith("-0001")

@@ -277,12 +277,15 @@ async def test_dossier_received_for_a_citizen_printed_moved_and_counted(world: W
         assert bad_phone.status_code == 422 and 'role="alert"' in bad_phone.text
         assert (await http.post("/console/tiep-nhan", data={**reception_form(page), "csrf": "x"})).status_code == 403
 
-        done = await http.post("/console/tiep-nhan", data=reception_form(page))
+        no_birth_date = await http.post("/console/tiep-nhan", data=reception_form(page))
+        assert no_birth_date.status_code == 422 and "Cần ngày sinh của trẻ" in no_birth_date.text
+        # A late registration of a child over six: no linked dossiers.
+        done = await http.post("/console/tiep-nhan", data=reception_form(page, birth_date="2015-03-02"))
         assert done.status_code == 303, done.text
         location = done.headers["location"]
         code = re.match(r"/console/tiep-nhan/([^?]+)\?token=", location).group(1)  # type: ignore[union-attr]
         assert code.startswith("000.00.41.H29-")
-        replay = await http.post("/console/tiep-nhan", data=reception_form(page))
+        replay = await http.post("/console/tiep-nhan", data=reception_form(page, birth_date="2015-03-02"))
         assert replay.headers["location"] == location  # same idempotency key: the same dossier
         receipt = await http.get(location)
         assert receipt.status_code == 200 and code in receipt.text and "Được tiếp nhận" in receipt.text

@@ -66,6 +66,12 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def needs_birth_date(procedure_code: str) -> bool:
+    """True when whether the submission links depends on the subject's age (a birth registration)."""
+    national, _ = split_code(procedure_code)
+    return any(rule.child_under_six and national in rule.triggers for rule in RULES)
+
+
 def linked_codes(procedure_code: str, *, subject_birth_date: date | None, on: date) -> list[str]:
     """Full codes of the procedures a submission of `procedure_code` links to (empty when none apply).
 
