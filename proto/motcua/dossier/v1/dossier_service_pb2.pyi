@@ -57,6 +57,12 @@ class PublicStatusOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PUBLIC_STATUS_OUTCOME_FOUND: _ClassVar[PublicStatusOutcome]
     PUBLIC_STATUS_OUTCOME_NOT_FOUND: _ClassVar[PublicStatusOutcome]
     PUBLIC_STATUS_OUTCOME_INVALID_CODE: _ClassVar[PublicStatusOutcome]
+
+class CalendarOverrideKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CALENDAR_OVERRIDE_KIND_UNSPECIFIED: _ClassVar[CalendarOverrideKind]
+    CALENDAR_OVERRIDE_KIND_DAY_OFF: _ClassVar[CalendarOverrideKind]
+    CALENDAR_OVERRIDE_KIND_WORKING_DAY: _ClassVar[CalendarOverrideKind]
 DOSSIER_STATUS_UNSPECIFIED: DossierStatus
 DOSSIER_STATUS_NEW: DossierStatus
 DOSSIER_STATUS_RECEIVED: DossierStatus
@@ -85,6 +91,9 @@ PUBLIC_STATUS_OUTCOME_UNSPECIFIED: PublicStatusOutcome
 PUBLIC_STATUS_OUTCOME_FOUND: PublicStatusOutcome
 PUBLIC_STATUS_OUTCOME_NOT_FOUND: PublicStatusOutcome
 PUBLIC_STATUS_OUTCOME_INVALID_CODE: PublicStatusOutcome
+CALENDAR_OVERRIDE_KIND_UNSPECIFIED: CalendarOverrideKind
+CALENDAR_OVERRIDE_KIND_DAY_OFF: CalendarOverrideKind
+CALENDAR_OVERRIDE_KIND_WORKING_DAY: CalendarOverrideKind
 
 class Applicant(_message.Message):
     __slots__ = ("full_name", "id_number", "phone", "email", "address", "zalo_user_id")
@@ -422,6 +431,62 @@ class ComputeDueDateRequest(_message.Message):
     working_days: int
     agency_code: str
     def __init__(self, received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days: _Optional[int] = ..., agency_code: _Optional[str] = ...) -> None: ...
+
+class CalendarOverride(_message.Message):
+    __slots__ = ("day", "agency_code", "kind", "reason", "decision_ref", "updated_by", "updated_at")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECISION_REF_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    day: _common_pb2.LocalDate
+    agency_code: str
+    kind: CalendarOverrideKind
+    reason: str
+    decision_ref: str
+    updated_by: _common_pb2.Actor
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, day: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., agency_code: _Optional[str] = ..., kind: _Optional[_Union[CalendarOverrideKind, str]] = ..., reason: _Optional[str] = ..., decision_ref: _Optional[str] = ..., updated_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListCalendarOverridesRequest(_message.Message):
+    __slots__ = ("from_day", "to_day", "agency_code")
+    FROM_DAY_FIELD_NUMBER: _ClassVar[int]
+    TO_DAY_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    from_day: _common_pb2.LocalDate
+    to_day: _common_pb2.LocalDate
+    agency_code: str
+    def __init__(self, from_day: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., to_day: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., agency_code: _Optional[str] = ...) -> None: ...
+
+class ListCalendarOverridesResponse(_message.Message):
+    __slots__ = ("overrides",)
+    OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    overrides: _containers.RepeatedCompositeFieldContainer[CalendarOverride]
+    def __init__(self, overrides: _Optional[_Iterable[_Union[CalendarOverride, _Mapping]]] = ...) -> None: ...
+
+class PutCalendarOverrideRequest(_message.Message):
+    __slots__ = ("override", "actor")
+    OVERRIDE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    override: CalendarOverride
+    actor: _common_pb2.Actor
+    def __init__(self, override: _Optional[_Union[CalendarOverride, _Mapping]] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class DeleteCalendarOverrideRequest(_message.Message):
+    __slots__ = ("day", "agency_code", "actor")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    day: _common_pb2.LocalDate
+    agency_code: str
+    actor: _common_pb2.Actor
+    def __init__(self, day: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., agency_code: _Optional[str] = ..., actor: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ...) -> None: ...
+
+class DeleteCalendarOverrideResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class SkippedDay(_message.Message):
     __slots__ = ("date", "reason")

@@ -93,6 +93,21 @@ class DossierServiceStub:
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ComputeDueDateRequest.SerializeToString,
                 response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ComputeDueDateResponse.FromString,
                 _registered_method=True)
+        self.ListCalendarOverrides = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/ListCalendarOverrides',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListCalendarOverridesRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListCalendarOverridesResponse.FromString,
+                _registered_method=True)
+        self.PutCalendarOverride = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/PutCalendarOverride',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.PutCalendarOverrideRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.CalendarOverride.FromString,
+                _registered_method=True)
+        self.DeleteCalendarOverride = channel.unary_unary(
+                '/motcua.dossier.v1.DossierService/DeleteCalendarOverride',
+                request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DeleteCalendarOverrideRequest.SerializeToString,
+                response_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DeleteCalendarOverrideResponse.FromString,
+                _registered_method=True)
         self.ListDossiers = channel.unary_unary(
                 '/motcua.dossier.v1.DossierService/ListDossiers',
                 request_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListDossiersRequest.SerializeToString,
@@ -232,6 +247,31 @@ class DossierServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCalendarOverrides(self, request, context):
+        """Lists the calendar overrides (days off or working days decided after the
+        shipped schedules) between two dates: the nationwide ones, and those of
+        agency_code when it is set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutCalendarOverride(self, request, context):
+        """Adds or replaces the override of one day, nationwide or for one agency.
+        Appointments already given are not moved; those computed afterwards
+        follow it (at once on this replica, within the refresh period on others).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCalendarOverride(self, request, context):
+        """Removes the override of one day; NOT_FOUND when there is none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListDossiers(self, request, context):
         """Lists dossiers for officers, e.g. near or past their due date.
         """
@@ -345,6 +385,21 @@ def add_DossierServiceServicer_to_server(servicer, server):
                     servicer.ComputeDueDate,
                     request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ComputeDueDateRequest.FromString,
                     response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ComputeDueDateResponse.SerializeToString,
+            ),
+            'ListCalendarOverrides': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCalendarOverrides,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListCalendarOverridesRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListCalendarOverridesResponse.SerializeToString,
+            ),
+            'PutCalendarOverride': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutCalendarOverride,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.PutCalendarOverrideRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.CalendarOverride.SerializeToString,
+            ),
+            'DeleteCalendarOverride': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCalendarOverride,
+                    request_deserializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DeleteCalendarOverrideRequest.FromString,
+                    response_serializer=motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DeleteCalendarOverrideResponse.SerializeToString,
             ),
             'ListDossiers': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDossiers,
@@ -659,6 +714,87 @@ class DossierService:
             '/motcua.dossier.v1.DossierService/ComputeDueDate',
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ComputeDueDateRequest.SerializeToString,
             motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ComputeDueDateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCalendarOverrides(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/ListCalendarOverrides',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListCalendarOverridesRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.ListCalendarOverridesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutCalendarOverride(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/PutCalendarOverride',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.PutCalendarOverrideRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.CalendarOverride.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCalendarOverride(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/motcua.dossier.v1.DossierService/DeleteCalendarOverride',
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DeleteCalendarOverrideRequest.SerializeToString,
+            motcua_dot_dossier_dot_v1_dot_dossier__service__pb2.DeleteCalendarOverrideResponse.FromString,
             options,
             channel_credentials,
             insecure,

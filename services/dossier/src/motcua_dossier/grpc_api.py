@@ -13,8 +13,9 @@ from google.protobuf import timestamp_pb2
 from motcua.common.v1 import common_pb2
 from motcua.dossier.v1 import dossier_service_pb2 as pb
 from motcua.dossier.v1 import dossier_service_pb2_grpc as pb_grpc
+from motcua_dossier import repository as repo
 from motcua_dossier.domain import codes, errors, lifecycle
-from motcua_dossier.domain.calendar import VIETNAM, DueDate, label_vi, session_of
+from motcua_dossier.domain.calendar import VIETNAM, DueDate, Override, label_vi, session_of
 from motcua_dossier.domain.lifecycle import Status
 from motcua_dossier.domain.model import (
     Actor,
@@ -65,6 +66,38 @@ def _date(value: common_pb2.LocalDate) -> date | None:
         return date(value.year, value.month, value.day)
     except ValueError:
         raise errors.invalid("subject_birth_date", "not a date", "Ngày sinh không hợp lệ.") from None
+
+
+def _day(value: common_pb2.LocalDate, field: str, name_vi: str) -> date:
+    """A required calendar day of year 2000..2100."""
+    try:
+        day = date(value.year, value.month, value.day)
+    except ValueError:
+        raise errors.invalid(field, "not a date", f"{name_vi} không hợp lệ.") from None
+    if not 2000 <= day.year <= 2100:
+        raise errors.invalid(field, "year 2000..2100", f"{name_vi} phải trong các năm 2000 đến 2100.")
+    return day
+
+
+_OVERRIDE_KINDS = {pb.CALENDAR_OVERRIDE_KIND_DAY_OFF: "off", pb.CALENDAR_OVERRIDE_KIND_WORKING_DAY: "work"}
+_OVERRIDE_KINDS_PB = {kind: value for value, kind in _OVERRIDE_KINDS.items()}
+#: Days per ListCalendarOverrides call.
+MAX_OVERRIDE_RANGE_DAYS = 366
+
+
+def _override_agency(raw: str) -> str:
+    agency = raw.strip()
+    if agency and not codes.is_agency_code(agency):
+        raise errors.unknown_agency(agency)
+    return agency
+
+
+def override_to_pb(row: repo.OverrideRow) -> pb.CalendarOverride:
+    o = row.override
+    return pb.CalendarOverride(
+        day=_local_date(o.day), agency_code=o.agency_code or "", kind=_OVERRIDE_KINDS_PB[o.kind], reason=o.reason,
+        decision_ref=row.decision_ref, updated_by=actor_to_pb(row.updated_by),
+        updated_at=_timestamp(row.updated_at))
 
 
 def _local_date(value: date) -> common_pb2.LocalDate:
@@ -365,6 +398,43 @@ class DossierServicer(SubjectDataRpcs, pb_grpc.DossierServiceServicer):
             raise errors.unknown_agency(agency)
         due = await self.service.due_date(received_at=received_at, working_days=request.working_days, agency_code=agency)
         return due_to_pb(due)
+
+    async def ListCalendarOverrides(self, request: pb.ListCalendarOverridesRequest, context: grpc.aio.ServicerContext
+                                    ) -> pb.ListCalendarOverridesResponse:
+        first = _day(request.from_day, "from_day", "Ngày bắt đầu")
+        last = _day(request.to_day, "to_day", "Ngày kết thúc")
+        if not 0 <= (last - first).days <= MAX_OVERRIDE_RANGE_DAYS:
+            raise errors.invalid("to_day", f"from_day..to_day: 0 to {MAX_OVERRIDE_RANGE_DAYS} days",
+                                 f"Khoảng ngày phải từ 0 đến {MAX_OVERRIDE_RANGE_DAYS} ngày, ngày kết thúc không "
+                                 "trước ngày bắt đầu.")
+        rows = await self.service.list_overrides(from_day=first, to_day=last,
+                                                 agency_code=_override_agency(request.agency_code))
+        return pb.ListCalendarOverridesResponse(overrides=[override_to_pb(r) for r in rows])
+
+    async def PutCalendarOverride(self, request: pb.PutCalendarOverrideRequest, context: grpc.aio.ServicerContext
+                                  ) -> pb.CalendarOverride:
+        o = request.override
+        day = _day(o.day, "override.day", "Ngày điều chỉnh")
+        kind = _OVERRIDE_KINDS.get(o.kind)
+        if kind is None:
+            raise errors.invalid("override.kind", "DAY_OFF or WORKING_DAY", "Cần chọn ngày nghỉ hoặc ngày làm việc.")
+        reason = _text(o.reason, "override.reason", limit=200)
+        decision_ref = _text(o.decision_ref, "override.decision_ref", limit=200, required=False)
+        actor = actor_from_pb(request.actor)
+        if actor is None:
+            raise errors.invalid("actor", "required", "Thiếu người thực hiện.")
+        row = await self.service.put_override(Override(day, kind, reason, _override_agency(o.agency_code) or None),
+                                              decision_ref=decision_ref, actor=actor)
+        return override_to_pb(row)
+
+    async def DeleteCalendarOverride(self, request: pb.DeleteCalendarOverrideRequest,
+                                     context: grpc.aio.ServicerContext) -> pb.DeleteCalendarOverrideResponse:
+        day = _day(request.day, "day", "Ngày điều chỉnh")
+        actor = actor_from_pb(request.actor)
+        if actor is None:
+            raise errors.invalid("actor", "required", "Thiếu người thực hiện.")
+        await self.service.delete_override(day=day, agency_code=_override_agency(request.agency_code), actor=actor)
+        return pb.DeleteCalendarOverrideResponse()
 
     async def ListDossiers(self, request: pb.ListDossiersRequest, context: grpc.aio.ServicerContext
                            ) -> pb.ListDossiersResponse:

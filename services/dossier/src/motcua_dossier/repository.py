@@ -400,10 +400,69 @@ async def add_override(conn: asyncpg.Connection | asyncpg.Pool, override: Overri
         """
         INSERT INTO calendar_overrides (day, agency_code, kind, reason, decision_ref) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (day, agency_code) DO UPDATE SET kind = EXCLUDED.kind, reason = EXCLUDED.reason,
-                                                     decision_ref = EXCLUDED.decision_ref
+                                                     decision_ref = EXCLUDED.decision_ref, updated_at = now()
         """,
         override.day, override.agency_code, override.kind, override.reason, decision_ref,
     )
+
+
+@dataclass(frozen=True)
+class OverrideRow:
+    """A row of the override table as the API shows it."""
+
+    override: Override
+    decision_ref: str
+    updated_by: Actor | None
+    updated_at: datetime
+
+
+def _override_row(r: asyncpg.Record) -> OverrideRow:
+    return OverrideRow(Override(r["day"], r["kind"], r["reason"], r["agency_code"]), r["decision_ref"],
+                       Actor.from_json(json.loads(r["updated_by"]) if r["updated_by"] else None), r["updated_at"])
+
+
+async def list_overrides(conn: asyncpg.Connection | asyncpg.Pool, *, from_day: date, to_day: date,
+                         agency_code: str | None) -> list[OverrideRow]:
+    rows = await conn.fetch(
+        """
+        SELECT day, agency_code, kind, reason, decision_ref, updated_by, updated_at FROM calendar_overrides
+        WHERE day BETWEEN $1 AND $2 AND (agency_code IS NULL OR agency_code = $3)
+        ORDER BY day, agency_code NULLS FIRST
+        """, from_day, to_day, agency_code)
+    return [_override_row(r) for r in rows]
+
+
+async def put_override(conn: asyncpg.Connection, override: Override, *, decision_ref: str, actor: Actor) -> OverrideRow:
+    """Insert or replace the override of (day, agency) and record the change, in the caller's transaction."""
+    row = await conn.fetchrow(
+        """
+        INSERT INTO calendar_overrides (day, agency_code, kind, reason, decision_ref, updated_by, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, now())
+        ON CONFLICT (day, agency_code) DO UPDATE SET kind = EXCLUDED.kind, reason = EXCLUDED.reason,
+            decision_ref = EXCLUDED.decision_ref, updated_by = EXCLUDED.updated_by, updated_at = now()
+        RETURNING day, agency_code, kind, reason, decision_ref, updated_by, updated_at
+        """,
+        override.day, override.agency_code, override.kind, override.reason, decision_ref, _json(actor.as_json()))
+    await conn.execute(
+        "INSERT INTO calendar_override_changes (day, agency_code, action, kind, reason, decision_ref, actor) "
+        "VALUES ($1, $2, 'put', $3, $4, $5, $6::jsonb)",
+        override.day, override.agency_code, override.kind, override.reason, decision_ref, _json(actor.as_json()))
+    assert row is not None
+    return _override_row(row)
+
+
+async def delete_override(conn: asyncpg.Connection, *, day: date, agency_code: str | None, actor: Actor) -> bool:
+    """Remove the override of (day, agency) and record the change; False when there was none."""
+    row = await conn.fetchrow(
+        "DELETE FROM calendar_overrides WHERE day = $1 AND agency_code IS NOT DISTINCT FROM $2 "
+        "RETURNING kind, reason, decision_ref", day, agency_code)
+    if row is None:
+        return False
+    await conn.execute(
+        "INSERT INTO calendar_override_changes (day, agency_code, action, kind, reason, decision_ref, actor) "
+        "VALUES ($1, $2, 'delete', $3, $4, $5, $6::jsonb)",
+        day, agency_code, row["kind"], row["reason"], row["decision_ref"], _json(actor.as_json()))
+    return True
 
 
 @dataclass(frozen=True)

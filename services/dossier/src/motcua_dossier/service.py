@@ -17,7 +17,7 @@ from motcua_dossier import receipt as receipts
 from motcua_dossier import repository as repo
 from motcua_dossier.catalogue import CatalogueClient
 from motcua_dossier.domain import errors, lifecycle, linked
-from motcua_dossier.domain.calendar import VIETNAM, DueDate, WorkingCalendar
+from motcua_dossier.domain.calendar import VIETNAM, DueDate, Override, WorkingCalendar
 from motcua_dossier.domain.lifecycle import Status
 from motcua_dossier.domain.model import (
     SYSTEM_LINKER,
@@ -86,7 +86,8 @@ class CalendarProvider:
         return self._calendar
 
     def invalidate(self) -> None:
-        self._loaded_at = 0.0
+        """Reload on the next use (not "loaded at 0": the monotonic clock may be younger than the refresh period)."""
+        self._calendar = None
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,30 @@ class DossierService:
         """The contacts of many references in one query; unknown and erased ones are absent."""
         found = await repo.resolve_contacts(self.pool, sorted(set(contact_refs)))
         return {ref: a for ref, a in found.items() if a.phone or a.email or a.zalo_user_id}
+
+    # -- calendar overrides ------------------------------------------------------------------------
+
+    async def list_overrides(self, *, from_day: date, to_day: date, agency_code: str = "") -> list[repo.OverrideRow]:
+        return await repo.list_overrides(self.pool, from_day=from_day, to_day=to_day, agency_code=agency_code or None)
+
+    async def put_override(self, override: Override, *, decision_ref: str, actor: Actor) -> repo.OverrideRow:
+        """Add or replace one day's override; appointments computed from now on follow it (this replica at once)."""
+        if override.agency_code and await self.catalogue.agency_name(override.agency_code) is None:
+            raise errors.unknown_agency(override.agency_code)
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await repo.put_override(conn, override, decision_ref=decision_ref, actor=actor)
+        self.calendar.invalidate()
+        log.info("calendar_override_set", day=override.day.isoformat(), agency_code=override.agency_code or "",
+                 kind=override.kind, actor_id=actor.id)
+        return row
+
+    async def delete_override(self, *, day: date, agency_code: str = "", actor: Actor) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            removed = await repo.delete_override(conn, day=day, agency_code=agency_code or None, actor=actor)
+        if not removed:
+            raise errors.override_not_found(day, agency_code)
+        self.calendar.invalidate()
+        log.info("calendar_override_removed", day=day.isoformat(), agency_code=agency_code, actor_id=actor.id)
 
     async def due_date(self, *, received_at: datetime, working_days: int, agency_code: str = "") -> DueDate:
         calendar = await self.calendar.get()

@@ -394,3 +394,47 @@ async def test_applicant_withdraws_with_the_receipt_token(client: httpx.AsyncCli
             "WHERE d.code = $1 ORDER BY h.version DESC LIMIT 1", code)
         events = await conn.fetchval("SELECT count(*) FROM outbox WHERE partition_key = $1 AND type LIKE '%withdrawn'", code)
     assert role == "citizen" and events == 1
+
+
+async def test_calendar_overrides_by_operators_and_officers_change_later_appointments(client: httpx.AsyncClient) -> None:
+    operator = officer_headers(client, agency=None, roles=["operator"])
+    officer = officer_headers(client, agency="000.00.42.H29")
+    ask = {"received_at": "2026-11-23T14:00", "working_days": 1}  # Monday afternoon
+    assert (await client.get("/api/v1/calendar/due-date", params=ask)).json()["label_vi"] == "Chiều ngày 24/11/2026"
+
+    day_off = {"kind": "off", "reason": "Nghỉ đột xuất theo quyết định", "decision_ref": "QĐ 99/QĐ-TTg"}
+    assert (await client.put("/api/v1/calendar/overrides/2026-11-24", json=day_off)).status_code == 401
+    refused = await client.put("/api/v1/calendar/overrides/2026-11-24", json=day_off, headers=officer)
+    assert refused.status_code == 403 and refused.json()["code"] == "CALENDAR_NATIONWIDE_OPERATOR_ONLY"
+    other = await client.put("/api/v1/calendar/overrides/2026-11-24", json={**day_off, "agency_code": "000.00.41.H29"},
+                             headers=officer)
+    assert other.status_code == 403 and other.json()["code"] == "CALENDAR_OTHER_AGENCY"
+
+    made = await client.put("/api/v1/calendar/overrides/2026-11-24", json=day_off, headers=operator)
+    assert made.status_code == 200, made.text
+    assert made.json()["day"] == "2026-11-24" and made.json()["agency_code"] == "" and made.json()["kind"] == "off"
+    moved = (await client.get("/api/v1/calendar/due-date", params=ask)).json()
+    assert moved["label_vi"] == "Chiều ngày 25/11/2026"
+    assert moved["skipped"] == [{"date": "2026-11-24", "reason": "Nghỉ đột xuất theo quyết định"}]
+    own = await client.put("/api/v1/calendar/overrides/2026-11-25", headers=officer,
+                           json={"kind": "off", "reason": "Phường nghỉ", "agency_code": "000.00.42.H29"})
+    assert own.status_code == 200
+    listed = await client.get("/api/v1/calendar/overrides", params={"from": "2026-11-01", "to": "2026-11-30",
+                                                                     "agency": "000.00.42.H29"})
+    assert [(i["day"], i["agency_code"]) for i in listed.json()["items"]] == [
+        ("2026-11-24", ""), ("2026-11-25", "000.00.42.H29")]
+    nationwide = await client.get("/api/v1/calendar/overrides", params={"from": "2026-11-01", "to": "2026-11-30"})
+    assert [i["day"] for i in nationwide.json()["items"]] == ["2026-11-24"]
+
+    assert (await client.delete("/api/v1/calendar/overrides/2026-11-24", headers=operator)).status_code == 204
+    again = await client.delete("/api/v1/calendar/overrides/2026-11-24", headers=operator)
+    assert again.status_code == 404 and again.json()["code"] == "CALENDAR_OVERRIDE_NOT_FOUND"
+    assert (await client.delete("/api/v1/calendar/overrides/2026-11-25", params={"agency": "000.00.42.H29"},
+                                headers=officer)).status_code == 204
+    assert (await client.get("/api/v1/calendar/due-date", params=ask)).json()["label_vi"] == "Chiều ngày 24/11/2026"
+
+    bad_kind = await client.put("/api/v1/calendar/overrides/2026-11-24", json={**day_off, "kind": "holiday"},
+                                headers=operator)
+    bad_day = await client.put("/api/v1/calendar/overrides/2026-02-30", json=day_off, headers=operator)
+    bad_range = await client.get("/api/v1/calendar/overrides", params={"from": "2026-01-01", "to": "2027-06-01"})
+    assert (bad_kind.status_code, bad_day.status_code, bad_range.status_code) == (422, 422, 422)

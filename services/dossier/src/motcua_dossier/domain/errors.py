@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import grpc
 
@@ -104,3 +105,10 @@ def stale_version(code: str, expected: int, actual: int) -> MotcuaError:
 
 def contact_not_found() -> MotcuaError:
     return NotFound("CONTACT_NOT_FOUND", "unknown or erased contact reference", "Không tìm thấy thông tin liên hệ.")
+
+
+def override_not_found(day: date, agency_code: str) -> MotcuaError:
+    where = f"của cơ quan {agency_code}" if agency_code else "toàn quốc"
+    return NotFound("CALENDAR_OVERRIDE_NOT_FOUND", f"no calendar override on {day} for {agency_code or 'the nation'}",
+                    f"Không có điều chỉnh lịch làm việc {where} vào ngày {day:%d/%m/%Y}.",
+                    metadata={"day": day.isoformat(), "agency_code": agency_code})
