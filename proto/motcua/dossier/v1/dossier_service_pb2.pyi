@@ -202,18 +202,20 @@ class Dossier(_message.Message):
     def __init__(self, code: _Optional[str] = ..., public_token: _Optional[str] = ..., version: _Optional[int] = ..., procedure_code: _Optional[str] = ..., procedure_version: _Optional[int] = ..., procedure_name: _Optional[str] = ..., agency_code: _Optional[str] = ..., agency_name: _Optional[str] = ..., status: _Optional[_Union[DossierStatus, str]] = ..., status_code: _Optional[int] = ..., status_label_vi: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_label_vi: _Optional[str] = ..., history: _Optional[_Iterable[_Union[StatusChange, _Mapping]]] = ..., linked_codes: _Optional[_Iterable[str]] = ..., parent_code: _Optional[str] = ..., applicant: _Optional[_Union[Applicant, _Mapping]] = ..., documents: _Optional[_Iterable[_Union[ProvidedDocument, _Mapping]]] = ..., channel: _Optional[_Union[_common_pb2.Channel, str]] = ..., assisted_by: _Optional[_Union[_common_pb2.Actor, _Mapping]] = ..., result_delivery: _Optional[_Union[ResultDelivery, str]] = ..., consent: _Optional[_Union[_common_pb2.Consent, _Mapping]] = ..., contact_ref: _Optional[str] = ..., processing_working_days: _Optional[int] = ..., collect_at: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_basis: _Optional[_Union[DueDateBasis, _Mapping]] = ..., next_statuses: _Optional[_Iterable[_Union[DossierStatus, str]]] = ...) -> None: ...
 
 class DueDateBasis(_message.Message):
-    __slots__ = ("received_at", "counted_from", "working_days", "skipped_days", "paused_working_minutes")
+    __slots__ = ("received_at", "counted_from", "working_days", "skipped_days", "paused_working_minutes", "make_up_days")
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     COUNTED_FROM_FIELD_NUMBER: _ClassVar[int]
     WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_DAYS_FIELD_NUMBER: _ClassVar[int]
     PAUSED_WORKING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    MAKE_UP_DAYS_FIELD_NUMBER: _ClassVar[int]
     received_at: _timestamp_pb2.Timestamp
     counted_from: _timestamp_pb2.Timestamp
     working_days: int
     skipped_days: _containers.RepeatedCompositeFieldContainer[SkippedDay]
     paused_working_minutes: int
-    def __init__(self, received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., counted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days: _Optional[int] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ..., paused_working_minutes: _Optional[int] = ...) -> None: ...
+    make_up_days: _containers.RepeatedCompositeFieldContainer[SkippedDay]
+    def __init__(self, received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., counted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_days: _Optional[int] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ..., paused_working_minutes: _Optional[int] = ..., make_up_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ...) -> None: ...
 
 class ReceiptInfo(_message.Message):
     __slots__ = ("number", "qr_payload", "due_at", "due_label_vi", "collect_at")
@@ -497,18 +499,20 @@ class SkippedDay(_message.Message):
     def __init__(self, date: _Optional[_Union[_common_pb2.LocalDate, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ComputeDueDateResponse(_message.Message):
-    __slots__ = ("due_at", "session", "label_vi", "skipped_days", "counted_from")
+    __slots__ = ("due_at", "session", "label_vi", "skipped_days", "counted_from", "make_up_days")
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     LABEL_VI_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_DAYS_FIELD_NUMBER: _ClassVar[int]
     COUNTED_FROM_FIELD_NUMBER: _ClassVar[int]
+    MAKE_UP_DAYS_FIELD_NUMBER: _ClassVar[int]
     due_at: _timestamp_pb2.Timestamp
     session: DaySession
     label_vi: str
     skipped_days: _containers.RepeatedCompositeFieldContainer[SkippedDay]
     counted_from: _timestamp_pb2.Timestamp
-    def __init__(self, due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session: _Optional[_Union[DaySession, str]] = ..., label_vi: _Optional[str] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ..., counted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    make_up_days: _containers.RepeatedCompositeFieldContainer[SkippedDay]
+    def __init__(self, due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., session: _Optional[_Union[DaySession, str]] = ..., label_vi: _Optional[str] = ..., skipped_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ..., counted_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., make_up_days: _Optional[_Iterable[_Union[SkippedDay, _Mapping]]] = ...) -> None: ...
 
 class ListDossiersRequest(_message.Message):
     __slots__ = ("statuses", "agency_code", "due_before", "procedure_code", "page")

@@ -240,7 +240,7 @@ def dossier_to_pb(d: Dossier, *, with_token: bool = True) -> pb.Dossier:
             received_at=_timestamp(datetime.fromisoformat(b["received_at"])),
             counted_from=_timestamp(datetime.fromisoformat(b["counted_from"])),
             working_days=b["working_days"], skipped_days=_skipped(b["skipped"]),
-            paused_working_minutes=b.get("paused_minutes", 0),
+            paused_working_minutes=b.get("paused_minutes", 0), make_up_days=_skipped(b.get("make_up", [])),
         ))
     return message
 
@@ -252,6 +252,7 @@ def due_to_pb(due: DueDate) -> pb.ComputeDueDateResponse:
         label_vi=due.label_vi,
         skipped_days=[pb.SkippedDay(date=_local_date(s.day), reason=s.reason) for s in due.skipped],
         counted_from=_timestamp(due.counted_from),
+        make_up_days=[pb.SkippedDay(date=_local_date(s.day), reason=s.reason) for s in due.make_up],
     )
 
 

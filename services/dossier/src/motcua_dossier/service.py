@@ -60,6 +60,7 @@ def due_basis_json(due: DueDate, pauses: list[dict] | None = None) -> dict:
         "counted_from": due.counted_from.isoformat(),
         "working_days": due.working_days,
         "skipped": [{"date": s.day.isoformat(), "reason": s.reason} for s in due.skipped],
+        "make_up": [{"date": s.day.isoformat(), "reason": s.reason} for s in due.make_up],
         "paused_minutes": due.paused_minutes,
         "pauses": pauses or [],
     }
@@ -404,6 +405,9 @@ class DossierService:
                          "skipped": [{"date": s.day.isoformat(), "reason": s.reason}
                                      for s in calendar.days_off(received_day, due_at.astimezone(VIETNAM).date(),
                                                                 locked.agency_code)],
+                         "make_up": [{"date": s.day.isoformat(), "reason": s.reason}
+                                     for s in calendar.make_up_days(received_day, due_at.astimezone(VIETNAM).date(),
+                                                                    locked.agency_code)],
                          "paused_minutes": basis.get("paused_minutes", 0) + minutes,
                          "pauses": [*basis.get("pauses", []),
                                     {"from": paused_at.isoformat(), "to": now.isoformat(), "working_minutes": minutes}]}

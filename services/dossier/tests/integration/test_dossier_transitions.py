@@ -133,3 +133,13 @@ async def test_a_dossier_paused_before_acceptance_is_never_stuck(
     assert processing.status_code == 4 and processing.due_basis.paused_working_minutes > 0
     await move(stub, code, 9)
     assert (await move(stub, code, 10)).status_code == 10
+
+
+async def test_an_appointment_across_a_make_up_saturday_names_it(
+    stub: pb_grpc.DossierServiceStub, frozen_now  # type: ignore[no-untyped-def]
+) -> None:
+    frozen_now(datetime(2025, 2, 6, 9, 0, tzinfo=VIETNAM))  # Thursday after Tết Ất Tỵ; Saturday 8/2 is worked
+    submitted = (await stub.SubmitDossier(submit_request("life-0006"))).dossier
+    assert submitted.due_label_vi == "Sáng ngày 12/02/2025"  # 7/2, 8/2 (Saturday), 10/2, 11/2, 12/2
+    assert [(d.date.day, d.reason) for d in submitted.due_basis.make_up_days] == [(8, "Làm bù cho thứ Hai 27/01/2025")]
+    assert [d.date.day for d in submitted.due_basis.skipped_days] == [9]  # Sunday

@@ -65,8 +65,12 @@ def test_tet_2025_official_schedule_with_its_make_up_saturday(cal: WorkingCalend
     assert "làm bù thứ Bảy 08/02/2025" in skipped[date(2025, 1, 27)]
     assert cal.is_working_day(date(2025, 2, 8))
     assert cal.work_reason(date(2025, 2, 8)) == "Làm bù cho thứ Hai 27/01/2025"
-    # Counting across the make-up Saturday: it is a working day.
-    assert cal.due_date(at(2025, 2, 7, 9, 0), 1).label_vi == "Sáng ngày 08/02/2025"
+    # Counting across the make-up Saturday: it is a working day, and the appointment says why it counted.
+    across = cal.due_date(at(2025, 2, 7, 9, 0), 1)
+    assert across.label_vi == "Sáng ngày 08/02/2025"
+    assert [(d.day, d.reason) for d in across.make_up] == [(date(2025, 2, 8), "Làm bù cho thứ Hai 27/01/2025")]
+    assert due.make_up == ()  # the Tết appointment ends on 6/2, before it
+    assert [d.day for d in cal.due_date(at(2025, 2, 6, 9, 0), 3).make_up] == [date(2025, 2, 8)]
 
 
 def test_30_4_and_1_5_2024_swap_and_make_up_saturday(cal: WorkingCalendar) -> None:

@@ -416,6 +416,15 @@ async def test_calendar_overrides_by_operators_and_officers_change_later_appoint
     moved = (await client.get("/api/v1/calendar/due-date", params=ask)).json()
     assert moved["label_vi"] == "Chiều ngày 25/11/2026"
     assert moved["skipped"] == [{"date": "2026-11-24", "reason": "Nghỉ đột xuất theo quyết định"}]
+    # A working Saturday: counted, and named in the explanation.
+    saturday = await client.put("/api/v1/calendar/overrides/2026-11-28", headers=operator,
+                                json={"kind": "work", "reason": "Làm bù cho ngày 24/11/2026"})
+    assert saturday.status_code == 200
+    friday = (await client.get("/api/v1/calendar/due-date", params={"received_at": "2026-11-27T09:00",
+                                                                    "working_days": 1})).json()
+    assert friday["label_vi"] == "Sáng ngày 28/11/2026"
+    assert friday["make_up_days"] == [{"date": "2026-11-28", "reason": "Làm bù cho ngày 24/11/2026"}]
+    assert (await client.delete("/api/v1/calendar/overrides/2026-11-28", headers=operator)).status_code == 204
     own = await client.put("/api/v1/calendar/overrides/2026-11-25", headers=officer,
                            json={"kind": "off", "reason": "Phường nghỉ", "agency_code": "000.00.42.H29"})
     assert own.status_code == 200

@@ -81,6 +81,8 @@ class DueDate:
     due_at: datetime
     skipped: tuple[SkippedDay, ...]
     paused_minutes: int = 0
+    #: Weekend days counted as working days (a swap's make-up day), with their reasons.
+    make_up: tuple[SkippedDay, ...] = ()
 
     @property
     def session(self) -> str:
@@ -294,7 +296,19 @@ class WorkingCalendar:
                         break
             due = _at(day, start.timetz().replace(tzinfo=None))
         skipped = self.days_off(_local(received_at).date(), due.date(), agency_code)
-        return DueDate(_local(received_at), start, working_days, due, tuple(skipped))
+        return DueDate(_local(received_at), start, working_days, due, tuple(skipped),
+                       make_up=tuple(self.make_up_days(start.date(), due.date(), agency_code)))
+
+    def make_up_days(self, start: date, end: date, agency_code: str | None = None) -> list[SkippedDay]:
+        """Every weekend day in [start, end] that is a working day (a swap's make-up day), with its reason."""
+        found = []
+        day = start
+        while day <= end:
+            reason = self.work_reason(day, agency_code) if day.weekday() >= 5 else None
+            if reason is not None:
+                found.append(SkippedDay(day, reason))
+            day += timedelta(days=1)
+        return found
 
     def working_minutes_between(self, start: datetime, end: datetime, agency_code: str | None = None) -> int:
         """Working minutes in [start, end): what a pause took off the clock."""

@@ -32,6 +32,8 @@ class DueDateOut(BaseModel):
     label_vi: str = Field(examples=["Chiều ngày 09/12/2020"])
     counted_from: datetime = Field(description="Start of counting: the receipt, or the next working session")
     skipped: list[SkippedDayOut] = Field(description="Non-working days between receipt and appointment, with reasons")
+    make_up_days: list[SkippedDayOut] = Field(description="Weekend days counted as working days (a swap's make-up "
+                                                          "day), with reasons")
 
 
 def _local(ts: str | None) -> str | None:
@@ -46,7 +48,8 @@ def _local(ts: str | None) -> str | None:
         "Counts `working_days` on the legal working calendar (weekends, public holidays with Tết and substitute days, "
         "official swaps and make-up Saturdays, overrides) from `received_at`; the result is due at the same time of day "
         "(\"Sáng\" before 12:00, \"Chiều\" from 12:00). Working hours are 08:00–12:00 and 13:30–17:30: a receipt outside "
-        "them or on a day off counts from the next working session. `skipped` explains every day jumped over."
+        "them or on a day off counts from the next working session. `skipped` explains every day jumped over, "
+        "`make_up_days` every weekend day counted because a swap made it a working day."
     ),
     responses={422: {"description": "Bad received_at or working_days"}},
 )
@@ -74,6 +77,8 @@ async def due_date(
         "counted_from": _local(_iso(reply.counted_from)),
         "skipped": [{"date": date(s.date.year, s.date.month, s.date.day).isoformat(), "reason": s.reason}
                     for s in reply.skipped_days],
+        "make_up_days": [{"date": date(s.date.year, s.date.month, s.date.day).isoformat(), "reason": s.reason}
+                         for s in reply.make_up_days],
     })
 
 

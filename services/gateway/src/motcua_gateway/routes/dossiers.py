@@ -170,6 +170,7 @@ class FullOut(PublicOut):
     linked_codes: list[str]
     due_counted_from: datetime | None
     due_skipped: list[SkippedOut]
+    due_make_up_days: list[SkippedOut] = Field(description="Weekend days counted as working days (make-up days)")
     paused_working_minutes: int
     history: list[FullHistoryItem]  # type: ignore[assignment]
 
@@ -338,6 +339,8 @@ def _full(d: pb.Dossier, *, officer: bool) -> dict[str, Any]:
         "due_counted_from": _iso(d.due_basis.counted_from, d.HasField("due_basis")),
         "due_skipped": [{"date": date(s.date.year, s.date.month, s.date.day).isoformat(), "reason": s.reason}
                         for s in d.due_basis.skipped_days],
+        "due_make_up_days": [{"date": date(s.date.year, s.date.month, s.date.day).isoformat(), "reason": s.reason}
+                             for s in d.due_basis.make_up_days],
         "paused_working_minutes": d.due_basis.paused_working_minutes,
         "history": [{"from_status": int(h.from_status), "status": int(h.to_status), "label": h.label_vi,
                      "at": _iso(h.at), "actor_role": _ROLE_NAMES.get(h.actor.role, ""),
