@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from motcua_gateway import problems
+from motcua_gateway.console.session import COOKIE as CONSOLE_SESSION
 from motcua_gateway.settings import Settings
 from motcua_platform.logging import get_logger
 
@@ -166,11 +167,18 @@ class CorsMiddleware:
         await self.app(scope, receive, send_with_cors)
 
 
-class SecurityHeadersMiddleware:
-    """Add the security headers a response does not already carry."""
+#: What a signed-in caller's answer says to caches when its route says nothing: staff answers hold personal data
+#: (lists, notifications, bookings, exports, console pages), and a shared cache must never keep them.
+_SIGNED_IN_CACHE = (b"cache-control", b"private, no-store")
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+
+class SecurityHeadersMiddleware:
+    """Add the security headers a response does not already carry, and `Cache-Control: private, no-store` to the
+    answers of requests that carry credentials (a bearer token, or one of `credential_cookies`)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool, credential_cookies: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.credential_cookies = tuple(f"{name}=".encode() for name in credential_cookies)
         defaults = [
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
@@ -188,15 +196,28 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        signed_in = self._signed_in(scope)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 out = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in out}
                 out += [(name, value) for name, value in self.defaults if name not in present]
+                if signed_in and b"cache-control" not in present:
+                    out.append(_SIGNED_IN_CACHE)
                 message["headers"] = out
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+    def _signed_in(self, scope: Scope) -> bool:
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization" and value:
+                return True
+            if name == b"cookie" and any(c in value for c in self.credential_cookies):
+                return True
+        return False
 
 
 class MetricsPortMiddleware:
@@ -247,4 +268,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(CorsMiddleware, origins=settings.http_cors_origins)
     if settings.metrics_port:
         app.add_middleware(MetricsPortMiddleware, host=settings.http_host, port=settings.metrics_port)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.http_hsts)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.http_hsts, credential_cookies=(CONSOLE_SESSION,))

@@ -212,3 +212,19 @@ async def test_metrics_on_their_own_port_and_hidden_on_the_public_one() -> None:
     await asyncio.wait_for(lifespan, 5)
     with pytest.raises(urllib.error.URLError):
         await asyncio.to_thread(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=1))
+
+
+async def test_answers_to_signed_in_callers_are_not_kept_by_caches() -> None:
+    """Staff answers hold personal data: with a bearer token or a console session, `private, no-store` unless the
+    route says otherwise; anonymous answers are left to their routes."""
+    from motcua_gateway.console.session import COOKIE
+
+    async with client(small_app()) as c:
+        assert "cache-control" not in (await c.get("/plain")).headers
+        assert (await c.get("/plain", headers={"Authorization": "Bearer x"})).headers["cache-control"] == "private, no-store"
+        assert (await c.get("/missing", headers={"Authorization": "Bearer x"})).headers["cache-control"] == "private, no-store"
+        c.cookies.set(COOKIE, "s" * 20)
+        assert (await c.get("/plain")).headers["cache-control"] == "private, no-store"
+        c.cookies.clear()
+        c.cookies.set("unrelated", "v")
+        assert "cache-control" not in (await c.get("/plain")).headers
