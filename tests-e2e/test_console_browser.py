@@ -89,6 +89,7 @@ async def test_officer_receives_prints_moves_and_counts_a_dossier(stack: Running
     await page.get_by_label("Số định danh cá nhân (CCCD)").fill("079190004321")
     await page.get_by_label("Số điện thoại").fill("0977000111")
     await page.get_by_label("Địa chỉ (số nhà, đường, tổ, khu phố)").fill("14 Lê Thánh Tôn")
+    await page.get_by_label("Ngày sinh của người được đăng ký", exact=False).fill("2015-03-02")  # over six: not linked
     assert await page.get_by_role("radio", name=COUNTER).is_checked()
     await page.get_by_label("Công dân đồng ý", exact=False).check()
     await page.get_by_role("button", name="Tiếp nhận hồ sơ").click()

@@ -84,7 +84,8 @@ def test_status_lookup_help_and_forged_mo(stack: RunningStack, client: httpx.Cli
         "applicant": {"full_name": "Đỗ Văn Sơn", "id_number": "079190002222", "phone": applicant.local,
                       "address": {"street": "8 Lý Tự Trọng", "ward_name": "Phường Sài Gòn",
                                   "province_name": "Thành phố Hồ Chí Minh"}},
-        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"}})
+        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"},
+        "subject": {"birth_date": "2015-03-02"}})  # a late registration, over six: no linked dossiers
     assert created.status_code == 201, created.text
     code = created.json()["code"]
     mine = applicant.ask(f"TC {code.lower()}", code)

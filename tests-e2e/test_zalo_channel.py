@@ -161,7 +161,8 @@ def test_dossier_lookups_coarse_for_strangers_full_for_the_linked_applicant(stac
         "applicant": {"full_name": "Phạm Thị Thu", "id_number": "079190001111", "phone": phone,
                       "address": {"street": "3 Hai Bà Trưng", "ward_name": "Phường Sài Gòn",
                                   "province_name": "Thành phố Hồ Chí Minh"}},
-        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"}})
+        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"},
+        "subject": {"birth_date": "2015-03-02"}})  # a late registration, over six: no linked dossiers
     assert created.status_code == 201, created.text
     code, token = created.json()["code"], created.json()["public_token"]
     typed = "#" + code.lower().replace(".", " ")  # spaces, lower case, no dots
