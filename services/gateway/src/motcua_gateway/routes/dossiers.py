@@ -88,7 +88,9 @@ class ConsentIn(BaseModel):
 
 
 class SubjectIn(BaseModel):
-    birth_date: date | None = Field(default=None, description="Birth date of the child (birth registration)")
+    birth_date: date | None = Field(default=None, description="Birth date of the child: required for a birth "
+                                    "registration (it decides the linked dossiers of a child under six) unless "
+                                    "`linked` is false")
 
 
 class SubmitIn(BaseModel):

@@ -55,7 +55,8 @@ async def _dossier_code(http: httpx.AsyncClient) -> str:
         "applicant": {"full_name": "Người Đo Hiệu Năng", "id_number": "079190009999", "phone": "0909000999",
                       "address": {"street": "1 Đồng Khởi", "ward_name": "Phường Sài Gòn",
                                   "province_name": "Thành phố Hồ Chí Minh"}},
-        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"}})
+        "consent": {"purpose": "dossier_processing", "text_version": "2025-01"},
+        "subject": {"birth_date": "2015-03-02"}})  # over six: no linked dossiers
     created.raise_for_status()
     return str(created.json()["code"])
 
