@@ -119,7 +119,8 @@ def _days(n: int) -> str:
 
 _CSS = """
 @page { size: A4; margin: 18mm 16mm; }
-body { font-family: "Be Vietnam Pro", "Noto Serif", "Times New Roman", "DejaVu Serif", serif; font-size: 13pt; color: #000; max-width: 178mm; margin: auto; }
+body { font-family: "Be Vietnam Pro", "Noto Serif", "Times New Roman", "DejaVu Serif", serif;
+      font-size: 13pt; color: #000; max-width: 178mm; margin: auto; }
 .head { display: flex; justify-content: space-between; text-align: center; font-size: 12pt; }
 .head b { display: block; }
 h1 { text-align: center; font-size: 15pt; margin: 18pt 0 4pt; }
