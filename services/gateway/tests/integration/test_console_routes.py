@@ -300,6 +300,8 @@ async def test_dossier_received_for_a_citizen_printed_moved_and_counted(world: W
         assert f'href="/console/ho-so/{code}"' in listed.text
         detail = await http.get(f"/console/ho-so/{code}")
         assert detail.status_code == 200 and "Phạm Thị Mười" in detail.text
+        basis = re.search(r'<dd id="due-basis">(.*?)</dd>', detail.text, re.S).group(1)  # type: ignore[union-attr]
+        assert re.search(r"\d+ ngày làm việc, tính từ", basis)  # how the appointment was reached, for the officer
         assert 'name="to_status" value="4"' in detail.text and 'name="to_status" value="10"' not in detail.text
         token = csrf(detail)
         version = re.search(r'name="version" value="(\d+)"', detail.text).group(1)  # type: ignore[union-attr]

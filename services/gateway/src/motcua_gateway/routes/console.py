@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -670,9 +670,23 @@ async def _dossier_page(request: Request, user: Principal, code: str, *, error: 
     return render(request, "console/dossier.html", {
         "title": f"Hồ sơ {code}", "d": d, "links": links, "moves": moves, "error": error, "form": form or {},
         "received_at": when(d.received_at), "due_at": when(d.due_at), "channel": CHANNEL_LABELS.get(d.channel, ""),
-        "may_move": user.has_role("officer"),
+        "may_move": user.has_role("officer"), "basis": _due_basis(d),
         "history": [{"at": when(h.at), "label": h.label_vi, "actor": h.actor.display_name, "reason": h.reason}
                     for h in d.history]}, status=status, current="dossiers")
+
+
+def _due_basis(d: dpb.Dossier) -> dict[str, object] | None:
+    """How the appointment was reached, as the officer explains it to the citizen: the days not counted, the
+    weekend days counted (make-up days) and the paused working time."""
+    if not d.HasField("due_basis"):
+        return None
+    b = d.due_basis
+
+    def days(items: Iterable[dpb.SkippedDay]) -> list[dict[str, str]]:
+        return [{"date": f"{s.date.day:02d}/{s.date.month:02d}/{s.date.year}", "reason": s.reason} for s in items]
+
+    return {"working_days": b.working_days, "counted_from": when(b.counted_from), "skipped": days(b.skipped_days),
+            "make_up": days(b.make_up_days), "paused_minutes": b.paused_working_minutes}
 
 
 @router.get("/ho-so/{code}")
