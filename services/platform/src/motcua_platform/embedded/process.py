@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -28,9 +29,42 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+#: Where `free_port` looks: above the well-known and registered ports most programs use, below the ephemeral range.
+_LISTEN_PORTS_FROM = 20000
+
+
+def ephemeral_port_range() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections (Linux `ip_local_port_range`)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """Return a port the kernel considers free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """Return a port that is free right now and lies outside the kernel's ephemeral range.
+
+    A port the kernel hands out (`bind(0)`) is an ephemeral one: once the service on it stops, any outgoing
+    connection of any program may take it as its local port and keep it, so a restarted service cannot listen
+    there again ("Address already in use"). Ports below the ephemeral range are never taken that way.
+    """
+    low, high = ephemeral_port_range()
+    ranges = [(lo, hi) for lo, hi in ((_LISTEN_PORTS_FROM, low - 1), (high + 1, 65535)) if hi - lo >= 100]
+    rng = random.SystemRandom()
+    for _ in range(500):
+        lo, hi = rng.choice(ranges) if ranges else (0, -1)
+        if hi < lo:
+            break
+        port = rng.randint(lo, hi)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # no room outside the range: the kernel's choice
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
