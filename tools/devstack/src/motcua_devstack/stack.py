@@ -207,7 +207,7 @@ class Stack:
             from motcua_platform.embedded.process import free_port
 
             c.bounce_smtp_port = free_port()
-        # 50051-50054 and 9151-9154 lie in the kernel's range of ephemeral ports: an outgoing connection of
+        # 50051-50054 lie in the kernel's range of ephemeral ports: an outgoing connection of
         # any program may hold one for a moment. A port that nothing listens on is waited for (briefly);
         # a listener (another `make run`) fails at once.
         deadline = time.monotonic() + PORT_WAIT_SECONDS
